@@ -1,0 +1,5 @@
+"""Command line: `flask demo` loads the demo office."""
+
+
+def init_app(app) -> None:
+    pass

@@ -1,0 +1,390 @@
+"""Offices, counters, services, staff schedules and appointments.
+
+Invariant 1 (capacity is never exceeded) lives in `SlotClaim`: every held or booked appointment
+claims each 5-minute unit of its time on one counter, and a unique constraint on
+(counter, unit start) lets the database refuse a second claim however many clients race.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from terminvergabe.db import UTCDateTime, db
+
+# Claims are made in units of this many minutes, independent of an office's slot granularity,
+# so that a change of granularity can never let two appointments overlap unnoticed.
+CLAIM_UNIT_MINUTES = 5
+
+
+counter_skill = sa.Table(
+    "counter_skill",
+    db.metadata,
+    sa.Column("counter_id", sa.ForeignKey("counter.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("service_id", sa.ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
+)
+
+staff_skill = sa.Table(
+    "staff_skill",
+    db.metadata,
+    sa.Column(
+        "staff_member_id", sa.ForeignKey("staff_member.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("service_id", sa.ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+@dataclass(frozen=True)
+class BookingRules:
+    """An office's booking rules as plain data, for the slot engine and the operations."""
+
+    slot_minutes: int = 10
+    horizon_days: int = 60
+    lead_minutes: int = 60
+    release_time: dt.time = dt.time(0, 0)
+    hold_minutes: int = 10
+    max_active_per_email: int = 3
+    cancel_deadline_minutes: int = 60 * 24
+    cancel_cooldown_minutes: int = 0
+    double_opt_in: bool = False
+    opt_in_minutes: int = 60
+
+
+class Office(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    street: Mapped[str] = mapped_column(sa.String(200), default="")
+    postcode: Mapped[str] = mapped_column(sa.String(10), default="")
+    city: Mapped[str] = mapped_column(sa.String(100), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    phone: Mapped[str] = mapped_column(sa.String(50), default="")
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Berlin")
+    bundesland: Mapped[str] = mapped_column(sa.String(2), default="NW")
+    # Booking rules (see BookingRules)
+    slot_minutes: Mapped[int] = mapped_column(default=10)
+    horizon_days: Mapped[int] = mapped_column(default=60)
+    lead_minutes: Mapped[int] = mapped_column(default=60)
+    release_time: Mapped[dt.time] = mapped_column(sa.Time, default=dt.time(0, 0))
+    hold_minutes: Mapped[int] = mapped_column(default=10)
+    max_active_per_email: Mapped[int] = mapped_column(default=3)
+    cancel_deadline_minutes: Mapped[int] = mapped_column(default=60 * 24)
+    cancel_cooldown_minutes: Mapped[int] = mapped_column(default=0)
+    double_opt_in: Mapped[bool] = mapped_column(default=False)
+    opt_in_minutes: Mapped[int] = mapped_column(default=60)
+
+    counters: Mapped[list[Counter]] = relationship(
+        back_populates="office", order_by="Counter.position"
+    )
+    services: Mapped[list[Service]] = relationship(
+        back_populates="office", order_by="Service.position"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            f"slot_minutes > 0 AND slot_minutes % {CLAIM_UNIT_MINUTES} = 0", name="slot_minutes"
+        ),
+        sa.CheckConstraint("horizon_days > 0", name="horizon_days"),
+        sa.CheckConstraint("hold_minutes > 0", name="hold_minutes"),
+    )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def rules(self) -> BookingRules:
+        return BookingRules(
+            slot_minutes=self.slot_minutes,
+            horizon_days=self.horizon_days,
+            lead_minutes=self.lead_minutes,
+            release_time=self.release_time,
+            hold_minutes=self.hold_minutes,
+            max_active_per_email=self.max_active_per_email,
+            cancel_deadline_minutes=self.cancel_deadline_minutes,
+            cancel_cooldown_minutes=self.cancel_cooldown_minutes,
+            double_opt_in=self.double_opt_in,
+            opt_in_minutes=self.opt_in_minutes,
+        )
+
+    @property
+    def address(self) -> str:
+        return ", ".join(p for p in (self.street, f"{self.postcode} {self.city}".strip()) if p)
+
+    @property
+    def public_services(self) -> list[Service]:
+        return [s for s in self.services if s.public and s.active]
+
+
+class Counter(db.Model):
+    """A desk in an office where one clerk serves one citizen at a time (Schalter)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("office.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(100))
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    office: Mapped[Office] = relationship(back_populates="counters")
+    skills: Mapped[list[Service]] = relationship(secondary=counter_skill)
+
+
+class Service(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("office.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    what_to_bring: Mapped[str] = mapped_column(sa.Text, default="")
+    duration_minutes: Mapped[int]
+    leika_id: Mapped[str | None] = mapped_column(sa.String(20))
+    max_quantity: Mapped[int] = mapped_column(default=1)
+    public: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+    # Letter that starts walk-in ticket numbers of this service's group ("A-042").
+    ticket_prefix: Mapped[str] = mapped_column(sa.String(3), default="A")
+
+    office: Mapped[Office] = relationship(back_populates="services")
+
+    __table_args__ = (
+        sa.CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        sa.CheckConstraint("max_quantity >= 1", name="max_quantity_positive"),
+    )
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    OFFICE_MANAGER = "office_manager"
+    FRONT_DESK = "front_desk"
+    CLERK = "clerk"
+
+
+class StaffMember(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None for administrators who look after every office.
+    office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("office.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    login: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    roles: Mapped[str] = mapped_column(sa.String(200), default="")  # comma-separated Role values
+    active: Mapped[bool] = mapped_column(default=True)
+
+    office: Mapped[Office | None] = relationship()
+    skills: Mapped[list[Service]] = relationship(secondary=staff_skill)
+
+    @property
+    def role_set(self) -> frozenset[Role]:
+        return frozenset(Role(r) for r in self.roles.split(",") if r)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.role_set & set(roles))
+
+
+class ShiftPattern(db.Model):
+    """A weekly recurring shift: this staff member at this counter, every given weekday."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("staff_member.id", ondelete="CASCADE")
+    )
+    counter_id: Mapped[int] = mapped_column(sa.ForeignKey("counter.id", ondelete="CASCADE"))
+    weekday: Mapped[int]  # 0 = Monday
+    start_local: Mapped[dt.time] = mapped_column(sa.Time)
+    end_local: Mapped[dt.time] = mapped_column(sa.Time)
+    valid_from: Mapped[dt.date | None] = mapped_column(sa.Date)
+    valid_until: Mapped[dt.date | None] = mapped_column(sa.Date)
+
+    staff_member: Mapped[StaffMember] = relationship()
+    counter: Mapped[Counter] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        sa.CheckConstraint("start_local < end_local", name="order"),
+    )
+
+
+class ShiftExceptionKind(enum.StrEnum):
+    ABSENCE = "absence"  # the staff member does not work (whole day, or the given window)
+    EXTRA = "extra"  # an additional shift at a counter
+
+
+class ShiftException(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("staff_member.id", ondelete="CASCADE")
+    )
+    date: Mapped[dt.date] = mapped_column(sa.Date)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    counter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("counter.id", ondelete="CASCADE"))
+    start_local: Mapped[dt.time | None] = mapped_column(sa.Time)
+    end_local: Mapped[dt.time | None] = mapped_column(sa.Time)
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    staff_member: Mapped[StaffMember] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('absence', 'extra')", name="kind"),
+        sa.CheckConstraint(
+            "kind = 'absence' OR (counter_id IS NOT NULL AND start_local IS NOT NULL"
+            " AND end_local IS NOT NULL)",
+            name="extra_complete",
+        ),
+    )
+
+
+class OpeningHours(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("office.id", ondelete="CASCADE"))
+    weekday: Mapped[int]
+    start_local: Mapped[dt.time] = mapped_column(sa.Time)
+    end_local: Mapped[dt.time] = mapped_column(sa.Time)
+
+    office: Mapped[Office] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        sa.CheckConstraint("start_local < end_local", name="order"),
+    )
+
+
+class Closure(db.Model):
+    """Days on which the office takes no appointments (besides public holidays)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("office.id", ondelete="CASCADE"))
+    first_day: Mapped[dt.date] = mapped_column(sa.Date)
+    last_day: Mapped[dt.date] = mapped_column(sa.Date)
+    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    office: Mapped[Office] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("first_day <= last_day", name="order"),)
+
+
+class AppointmentStatus(enum.StrEnum):
+    HELD = "held"
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    CHECKED_IN = "checked_in"
+    CALLED = "called"
+    IN_SERVICE = "in_service"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    NO_SHOW = "no_show"
+
+
+# Statuses in which an appointment occupies its time and counts against the per-email cap.
+ACTIVE_STATUSES = (AppointmentStatus.HELD, AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
+
+
+class Appointment(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("office.id", ondelete="CASCADE"))
+    counter_id: Mapped[int] = mapped_column(sa.ForeignKey("counter.id"))
+    start_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    end_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(sa.String(20), default=AppointmentStatus.HELD)
+    booking_code: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # What the front desk scans (QR code). Not the manage token: it cannot cancel or show data.
+    checkin_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    locale: Mapped[str] = mapped_column(sa.String(10), default="de")
+    citizen_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    citizen_email: Mapped[str] = mapped_column(sa.String(254), default="", index=True)
+    citizen_phone: Mapped[str] = mapped_column(sa.String(50), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    hold_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # iCalendar SEQUENCE: raised on every change the citizen's calendar must follow.
+    sequence: Mapped[int] = mapped_column(default=0)
+
+    office: Mapped[Office] = relationship()
+    counter: Mapped[Counter] = relationship()
+    items: Mapped[list[AppointmentItem]] = relationship(
+        back_populates="appointment", cascade="all, delete-orphan", order_by="AppointmentItem.id"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("start_at < end_at", name="order"),
+        sa.CheckConstraint(
+            "status IN ('held', 'pending', 'confirmed', 'checked_in', 'called', 'in_service',"
+            " 'done', 'cancelled', 'expired', 'no_show')",
+            name="status",
+        ),
+        sa.Index("ix_appointment_office_status_start", "office_id", "status", "start_at"),
+    )
+
+    def is_hold_expired(self, now: dt.datetime) -> bool:
+        return (
+            self.status in (AppointmentStatus.HELD, AppointmentStatus.PENDING)
+            and self.hold_expires_at is not None
+            and self.hold_expires_at <= now
+        )
+
+    def can_confirm(self, now: dt.datetime) -> bool:
+        return self.status == AppointmentStatus.HELD and not self.is_hold_expired(now)
+
+    def can_opt_in(self, now: dt.datetime) -> bool:
+        return self.status == AppointmentStatus.PENDING and not self.is_hold_expired(now)
+
+    def cancel_deadline(self) -> dt.datetime:
+        return self.start_at - dt.timedelta(minutes=self.office.cancel_deadline_minutes)
+
+    def can_cancel(self, now: dt.datetime) -> bool:
+        if self.status in (AppointmentStatus.HELD, AppointmentStatus.PENDING):
+            return not self.is_hold_expired(now)
+        return self.status == AppointmentStatus.CONFIRMED and now < self.cancel_deadline()
+
+    def can_rebook(self, now: dt.datetime) -> bool:
+        return self.status == AppointmentStatus.CONFIRMED and now < self.cancel_deadline()
+
+    def can_expire(self, now: dt.datetime) -> bool:
+        return self.is_hold_expired(now)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def selection(self) -> dict[int, int]:
+        return {item.service_id: item.quantity for item in self.items}
+
+
+class AppointmentItem(db.Model):
+    """One service of an appointment, with how many times it is needed ("2 x Reisepass")."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(sa.ForeignKey("appointment.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("service.id"))
+    quantity: Mapped[int] = mapped_column(default=1)
+
+    appointment: Mapped[Appointment] = relationship(back_populates="items")
+    service: Mapped[Service] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("quantity >= 1", name="quantity_positive"),)
+
+
+class SlotClaim(db.Model):
+    """One 5-minute unit of one counter's time, taken by an appointment.
+
+    A claim with `expires_at` set lapses at that time (a hold, a pending opt-in, or the cooldown
+    after a cancellation) and is deleted by whoever next claims the unit: no job has to run
+    before an expired hold frees its time.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counter_id: Mapped[int] = mapped_column(sa.ForeignKey("counter.id", ondelete="CASCADE"))
+    start_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    appointment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("appointment.id", ondelete="SET NULL"), index=True
+    )
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.UniqueConstraint("counter_id", "start_at"),)

@@ -1,0 +1,516 @@
+"""The booking verbs: hold, confirm, opt in, cancel, rebook, expire.
+
+Each takes the time `now` as an argument, flushes and never commits: the view (or job) that
+calls it commits once. These are the only functions that write an appointment's booking status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from terminvergabe.booking import signals
+from terminvergabe.booking.models import (
+    CLAIM_UNIT_MINUTES,
+    Appointment,
+    AppointmentItem,
+    AppointmentStatus,
+    Office,
+    Service,
+    SlotClaim,
+)
+from terminvergabe.booking.schedules import booking_window, counter_days
+from terminvergabe.booking.slots import appointment_minutes, free_starts, has_free_start
+from terminvergabe.db import db, lock_key
+from terminvergabe.errors import DomainError
+from terminvergabe.time import local_date
+
+# No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a booking code is read aloud and typed at the front desk.
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+CODE_LENGTH = 8
+UNIT = dt.timedelta(minutes=CLAIM_UNIT_MINUTES)
+ALTERNATIVES = 5
+
+Selection = Mapping[int, int]  # service id -> quantity
+
+
+def new_booking_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_booking_code(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def format_booking_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def validate_selection(office: Office, selection: Selection, internal: bool = False) -> dict:
+    """The selection as {Service: quantity}; refuses unknown, internal or too many services."""
+    if not selection:
+        raise DomainError("no_service", _("Please choose at least one service."), status=422)
+    services = {
+        s.id: s
+        for s in db.session.scalars(
+            sa.select(Service).where(Service.office_id == office.id, Service.active)
+        )
+    }
+    chosen = {}
+    for service_id, quantity in selection.items():
+        service = services.get(service_id)
+        if service is None or not (service.public or internal):
+            raise DomainError("unknown_service", _("This service is not offered here."), 422)
+        if not 1 <= quantity <= service.max_quantity:
+            raise DomainError(
+                "quantity",
+                _(
+                    "%(service)s can be booked at most %(max)d times per appointment.",
+                    service=service.name,
+                    max=service.max_quantity,
+                ),
+                422,
+            )
+        chosen[service] = quantity
+    return chosen
+
+
+def selection_minutes(office: Office, chosen: dict) -> int:
+    durations = {s.id: s.duration_minutes for s in chosen}
+    return appointment_minutes({s.id: q for s, q in chosen.items()}, durations, office.slot_minutes)
+
+
+def available_days(
+    office: Office, selection: Selection, now: dt.datetime, exclude_appointment_id=None
+) -> list[dt.date]:
+    """Dates in the booking window that have at least one free start time."""
+    chosen = validate_selection(office, selection)
+    window = booking_window(office, now)
+    minutes = selection_minutes(office, chosen)
+    services = frozenset(s.id for s in chosen)
+    days = counter_days(office, window.first_day, window.last_day, now, exclude_appointment_id)
+    return [
+        day
+        for day, counters in days.items()
+        if has_free_start(
+            counters, services, minutes, office.slot_minutes, office.zone, window.earliest_start
+        )
+    ]
+
+
+def available_starts(
+    office: Office,
+    selection: Selection,
+    day: dt.date,
+    now: dt.datetime,
+    exclude_appointment_id=None,
+) -> dict[dt.datetime, list[int]]:
+    """Free start times on one date, each with the counters that can take it."""
+    chosen = validate_selection(office, selection)
+    window = booking_window(office, now)
+    if not window.first_day <= day <= window.last_day:
+        return {}
+    days = counter_days(office, day, day, now, exclude_appointment_id)
+    return free_starts(
+        days.get(day, ()),
+        frozenset(s.id for s in chosen),
+        selection_minutes(office, chosen),
+        office.slot_minutes,
+        office.zone,
+        window.earliest_start,
+    )
+
+
+def nearest_alternatives(
+    office: Office, selection: Selection, start_at: dt.datetime, now: dt.datetime, exclude=None
+) -> list[dt.datetime]:
+    """Free start times closest to a wanted one: that day first, else the next free day."""
+    day = local_date(start_at, office.zone)
+    starts = list(available_starts(office, selection, day, now, exclude))
+    if not starts:
+        later = [d for d in available_days(office, selection, now, exclude) if d > day]
+        if later:
+            starts = list(available_starts(office, selection, later[0], now, exclude))
+    starts.sort(key=lambda s: abs(s - start_at))
+    return sorted(starts[:ALTERNATIVES])
+
+
+def find_by_manage_token(token: str) -> Appointment | None:
+    if not token or len(token) > 64:
+        return None
+    appointment = db.session.scalar(sa.select(Appointment).where(Appointment.manage_token == token))
+    if appointment is None or not hmac.compare_digest(appointment.manage_token, token):
+        return None
+    return appointment
+
+
+def find_by_checkin_token(token: str) -> Appointment | None:
+    if not token or len(token) > 64:
+        return None
+    appointment = db.session.scalar(
+        sa.select(Appointment).where(Appointment.checkin_token == token)
+    )
+    if appointment is None or not hmac.compare_digest(appointment.checkin_token, token):
+        return None
+    return appointment
+
+
+def find_by_booking_code(office: Office, text: str) -> Appointment | None:
+    code = normalize_booking_code(text)
+    if len(code) != CODE_LENGTH:
+        return None
+    return db.session.scalar(
+        sa.select(Appointment).where(
+            Appointment.office_id == office.id, Appointment.booking_code == code
+        )
+    )
+
+
+# -- claims ----------------------------------------------------------------------------------
+
+
+def _units(start_at: dt.datetime, end_at: dt.datetime) -> list[dt.datetime]:
+    units, t = [], start_at
+    while t < end_at:
+        units.append(t)
+        t += UNIT
+    return units
+
+
+def _claim(appointment: Appointment, counter_id: int, now: dt.datetime, expires_at) -> bool:
+    """Claim the appointment's time on a counter; False when any unit is taken.
+
+    Lapsed claims in the range are deleted first. The unique constraint on (counter, unit)
+    decides between racing clients: only one insert of a unit can commit.
+    """
+    units = _units(appointment.start_at, appointment.end_at)
+    try:
+        with db.session.begin_nested():
+            db.session.execute(
+                sa.delete(SlotClaim).where(
+                    SlotClaim.counter_id == counter_id,
+                    SlotClaim.start_at.in_(units),
+                    SlotClaim.expires_at <= now,
+                )
+            )
+            owned = set(
+                db.session.scalars(
+                    sa.select(SlotClaim.start_at).where(
+                        SlotClaim.counter_id == counter_id,
+                        SlotClaim.start_at.in_(units),
+                        SlotClaim.appointment_id == appointment.id,
+                    )
+                )
+            )
+            missing = [unit for unit in units if unit not in owned]
+            if missing:
+                db.session.execute(
+                    sa.insert(SlotClaim),
+                    [
+                        {
+                            "counter_id": counter_id,
+                            "start_at": unit,
+                            "appointment_id": appointment.id,
+                            "expires_at": expires_at,
+                        }
+                        for unit in missing
+                    ],
+                )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _set_claim_expiry(appointment: Appointment, now: dt.datetime, expires_at) -> None:
+    """Keep the appointment's live claims, with a new expiry (None: for good).
+
+    Refuses when a claim has lapsed or was taken over since: then the hold is gone."""
+    result = db.session.execute(
+        sa.update(SlotClaim)
+        .where(
+            SlotClaim.appointment_id == appointment.id,
+            SlotClaim.counter_id == appointment.counter_id,
+            sa.or_(SlotClaim.expires_at.is_(None), SlotClaim.expires_at > now),
+        )
+        .values(expires_at=expires_at)
+    )
+    if result.rowcount != len(_units(appointment.start_at, appointment.end_at)):
+        raise _hold_expired()
+
+
+def _release_claims(appointment: Appointment, now: dt.datetime, cooldown_minutes: int) -> None:
+    """Give the appointment's time back, after an optional cooldown (then the claim stays and
+    lapses by itself, so that a freed time cannot be passed to a chosen person)."""
+    claims = sa.and_(SlotClaim.appointment_id == appointment.id)
+    if cooldown_minutes > 0:
+        db.session.execute(
+            sa.update(SlotClaim)
+            .where(claims)
+            .values(expires_at=now + dt.timedelta(minutes=cooldown_minutes), appointment_id=None)
+        )
+    else:
+        db.session.execute(sa.delete(SlotClaim).where(claims))
+
+
+def _taken(office, selection, start_at, now, exclude=None) -> DomainError:
+    alternatives = nearest_alternatives(office, selection, start_at, now, exclude)
+    return DomainError(
+        "slot_taken",
+        _("This time has just been taken. Please choose another one."),
+        alternatives=[a.isoformat() for a in alternatives],
+    )
+
+
+def _hold_expired() -> DomainError:
+    return DomainError(
+        "hold_expired",
+        _("Your reservation of this time has expired. Please choose a time again."),
+        status=410,
+    )
+
+
+# -- transitions -----------------------------------------------------------------------------
+
+
+def hold(
+    office: Office,
+    selection: Selection,
+    start_at: dt.datetime,
+    now: dt.datetime,
+    locale: str = "de",
+) -> Appointment:
+    """Reserve a free time for a few minutes while the citizen enters their details."""
+    chosen = validate_selection(office, selection)
+    day = local_date(start_at, office.zone)
+    counters = available_starts(office, selection, day, now).get(start_at)
+    if not counters:
+        raise _taken(office, selection, start_at, now)
+    end_at = start_at + dt.timedelta(minutes=selection_minutes(office, chosen))
+    expires_at = now + dt.timedelta(minutes=office.hold_minutes)
+    for counter_id in counters:
+        appointment = _new_appointment(office, chosen, counter_id, start_at, end_at, now, locale)
+        appointment.hold_expires_at = expires_at
+        if _claim(appointment, counter_id, now, expires_at):
+            signals.appointment_held.send(appointment)
+            return appointment
+        db.session.delete(appointment)
+        db.session.flush()
+    raise _taken(office, selection, start_at, now)
+
+
+def _new_appointment(office, chosen, counter_id, start_at, end_at, now, locale) -> Appointment:
+    for _attempt in range(5):
+        appointment = Appointment(
+            office=office,
+            counter_id=counter_id,
+            start_at=start_at,
+            end_at=end_at,
+            status=AppointmentStatus.HELD,
+            booking_code=new_booking_code(),
+            manage_token=secrets.token_urlsafe(24),
+            checkin_token=secrets.token_urlsafe(18),
+            locale=locale,
+            created_at=now,
+            items=[AppointmentItem(service=s, quantity=q) for s, q in chosen.items()],
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(appointment)
+                db.session.flush()
+            return appointment
+        except IntegrityError:  # a booking code drawn twice; draw again
+            continue
+    raise RuntimeError("could not draw a unique booking code")
+
+
+def _check_email_cap(appointment: Appointment, email: str, now: dt.datetime) -> None:
+    """At most `max_active_per_email` future appointments per address and office. The lock
+    makes two simultaneous confirmations for one address count each other."""
+    lock_key(f"email-cap:{appointment.office_id}:{email}")
+    active = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Appointment)
+        .where(
+            Appointment.office_id == appointment.office_id,
+            sa.func.lower(Appointment.citizen_email) == email,
+            Appointment.status.in_([AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED]),
+            Appointment.start_at > now,
+            Appointment.id != appointment.id,
+        )
+    )
+    if active >= appointment.office.max_active_per_email:
+        raise DomainError(
+            "email_cap",
+            _(
+                "This email address already has %(count)d upcoming appointments, the most this "
+                "office allows. Please cancel one of them first.",
+                count=active,
+            ),
+            status=409,
+        )
+
+
+def confirm(
+    appointment: Appointment, name: str, email: str, phone: str, now: dt.datetime
+) -> Appointment:
+    """Turn a hold into a booking (or into a pending one, where the office asks for opt-in)."""
+    if not appointment.can_confirm(now):
+        if appointment.status == AppointmentStatus.HELD or appointment.is_hold_expired(now):
+            raise _hold_expired()
+        raise DomainError("not_held", _("This appointment is already booked."), status=409)
+    email = email.strip().lower()
+    _check_email_cap(appointment, email, now)
+    appointment.citizen_name = name.strip()
+    appointment.citizen_email = email
+    appointment.citizen_phone = phone.strip()
+    office = appointment.office
+    if office.double_opt_in:
+        expires_at = now + dt.timedelta(minutes=office.opt_in_minutes)
+        _set_claim_expiry(appointment, now, expires_at)
+        appointment.status = AppointmentStatus.PENDING
+        appointment.hold_expires_at = expires_at
+        db.session.flush()
+        signals.appointment_pending.send(appointment)
+    else:
+        _finish_confirmation(appointment, now)
+    return appointment
+
+
+def opt_in(appointment: Appointment, now: dt.datetime) -> Appointment:
+    """The citizen clicked the link in the first mail: the pending booking is confirmed."""
+    if appointment.status == AppointmentStatus.CONFIRMED:
+        return appointment  # a second click changes nothing
+    if not appointment.can_opt_in(now):
+        raise _hold_expired()
+    _finish_confirmation(appointment, now)
+    return appointment
+
+
+def _finish_confirmation(appointment: Appointment, now: dt.datetime) -> None:
+    _set_claim_expiry(appointment, now, None)
+    appointment.status = AppointmentStatus.CONFIRMED
+    appointment.hold_expires_at = None
+    appointment.confirmed_at = now
+    db.session.flush()
+    signals.appointment_confirmed.send(appointment)
+
+
+def cancel(appointment: Appointment, now: dt.datetime, by: str = "citizen") -> Appointment:
+    """Cancel a hold or a booking. The citizen may until the office's deadline; the office
+    (by="office") may cancel any booking that has not begun."""
+    allowed = appointment.can_cancel(now) or (
+        by == "office" and appointment.is_active and appointment.start_at > now
+    )
+    if not allowed:
+        if appointment.status == AppointmentStatus.CANCELLED:
+            raise DomainError("cancelled", _("This appointment is already cancelled."), 409)
+        raise DomainError(
+            "cancel_deadline",
+            _("This appointment can no longer be cancelled online. Please contact the office."),
+            status=409,
+        )
+    was_booked = appointment.status == AppointmentStatus.CONFIRMED
+    cooldown = appointment.office.cancel_cooldown_minutes if was_booked else 0
+    _release_claims(appointment, now, cooldown)
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancelled_at = now
+    appointment.hold_expires_at = None
+    appointment.sequence += 1
+    db.session.flush()
+    signals.appointment_cancelled.send(appointment, by=by)
+    if not cooldown:
+        _announce_release(appointment)
+    return appointment
+
+
+def rebook(appointment: Appointment, start_at: dt.datetime, now: dt.datetime) -> Appointment:
+    """Move a booking to another time: the new time is claimed before the old one is released,
+    in one transaction, so the citizen never ends up with neither."""
+    if not appointment.can_rebook(now):
+        raise DomainError(
+            "rebook_deadline",
+            _("This appointment can no longer be changed online. Please contact the office."),
+            status=409,
+        )
+    office = appointment.office
+    selection = appointment.selection
+    day = local_date(start_at, office.zone)
+    counters = available_starts(office, selection, day, now, appointment.id).get(start_at)
+    if not counters:
+        raise _taken(office, selection, start_at, now, appointment.id)
+    previous = (appointment.counter_id, appointment.start_at, appointment.end_at)
+    duration = appointment.end_at - appointment.start_at
+    for counter_id in counters:
+        appointment.counter_id = counter_id
+        appointment.start_at, appointment.end_at = start_at, start_at + duration
+        if _claim(appointment, counter_id, now, None):
+            _drop_claims_outside(appointment)
+            appointment.sequence += 1
+            db.session.flush()
+            signals.appointment_rebooked.send(appointment, previous_start_at=previous[1])
+            signals.time_released.send(
+                office, counter_id=previous[0], start_at=previous[1], end_at=previous[2]
+            )
+            return appointment
+    appointment.counter_id, appointment.start_at, appointment.end_at = previous
+    raise _taken(office, selection, start_at, now, appointment.id)
+
+
+def _drop_claims_outside(appointment: Appointment) -> None:
+    db.session.execute(
+        sa.delete(SlotClaim).where(
+            SlotClaim.appointment_id == appointment.id,
+            sa.or_(
+                SlotClaim.counter_id != appointment.counter_id,
+                SlotClaim.start_at < appointment.start_at,
+                SlotClaim.start_at >= appointment.end_at,
+            ),
+        )
+    )
+
+
+def expire(appointment: Appointment, now: dt.datetime) -> bool:
+    """Mark a lapsed hold or unconfirmed booking as expired; True when it changed."""
+    if not appointment.can_expire(now):
+        return False
+    db.session.execute(
+        sa.delete(SlotClaim).where(
+            SlotClaim.appointment_id == appointment.id, SlotClaim.expires_at <= now
+        )
+    )
+    appointment.status = AppointmentStatus.EXPIRED
+    db.session.flush()
+    signals.appointment_expired.send(appointment)
+    _announce_release(appointment)
+    return True
+
+
+def expire_lapsed(now: dt.datetime, limit: int = 500) -> int:
+    """The scheduled sweep: expire every lapsed hold and pending booking. Safe to run twice."""
+    lapsed = db.session.scalars(
+        sa.select(Appointment)
+        .where(
+            Appointment.status.in_([AppointmentStatus.HELD, AppointmentStatus.PENDING]),
+            Appointment.hold_expires_at <= now,
+        )
+        .limit(limit)
+    ).all()
+    return sum(expire(a, now) for a in lapsed)
+
+
+def _announce_release(appointment: Appointment) -> None:
+    signals.time_released.send(
+        appointment.office,
+        counter_id=appointment.counter_id,
+        start_at=appointment.start_at,
+        end_at=appointment.end_at,
+    )

@@ -1,0 +1,14 @@
+"""Domain events of the booking. Other packages (notify, waitlist, live screens) connect here;
+receivers run inside the transaction of the change, so what they write commits with it."""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+appointment_held = _signals.signal("appointment-held")
+appointment_pending = _signals.signal("appointment-pending")  # awaits the citizen's opt-in
+appointment_confirmed = _signals.signal("appointment-confirmed")
+appointment_rebooked = _signals.signal("appointment-rebooked")  # kwargs: previous_start_at
+appointment_cancelled = _signals.signal("appointment-cancelled")  # kwargs: by ("citizen"/"office")
+appointment_expired = _signals.signal("appointment-expired")
+time_released = _signals.signal("time-released")  # kwargs: office, counter_id, start_at, end_at

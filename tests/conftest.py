@@ -1,0 +1,88 @@
+"""Fixtures: the app on a real database (SQLite file, or PostgreSQL when
+TERMINVERGABE_TEST_DATABASE_URL says so), migrated once, emptied after every test."""
+
+import datetime as dt
+import os
+import tempfile
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from terminvergabe import create_app
+from terminvergabe.db import db
+from tests import factories
+
+TEST_DATABASE_URL = os.environ.get("TERMINVERGABE_TEST_DATABASE_URL")
+
+# A Monday in winter, 09:00 in Berlin: the clock most tests run at.
+NOW = dt.datetime(2026, 1, 12, 8, 0, tzinfo=dt.UTC)
+
+
+def _database_url(tmp_dir: str) -> str:
+    return TEST_DATABASE_URL or f"sqlite:///{tmp_dir}/test.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def app():
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test",
+                "SQLALCHEMY_DATABASE_URI": _database_url(tmp_dir),
+                "WTF_CSRF_ENABLED": False,
+                "SERVER_NAME": "localhost",
+                "BASE_URL": "http://localhost",
+                "MAIL_SUPPRESS_SEND": True,
+            }
+        )
+        app.instance_path = tmp_dir
+        with app.app_context():
+            if db.engine.dialect.name == "postgresql":
+                with db.engine.begin() as conn:
+                    conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            upgrade()
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _empty_tables():
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        with db.engine.begin() as conn:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app_ctx(app):
+    app.config["FROZEN_NOW"] = NOW
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+    app.config["FROZEN_NOW"] = None
+
+
+@pytest.fixture
+def client(app_ctx):
+    return app_ctx.test_client()
+
+
+@pytest.fixture
+def now():
+    return NOW
+
+
+@pytest.fixture
+def office(app_ctx):
+    """A small office: two counters, three services, Mon-Fri 08:00-12:00, committed."""
+    office = factories.create_office()
+    db.session.commit()
+    return office

@@ -1,0 +1,79 @@
+"""Factories that fill in sensible defaults: create_office(**overrides) and friends."""
+
+import datetime as dt
+
+from terminvergabe.booking.models import (
+    Counter,
+    Office,
+    OpeningHours,
+    Service,
+    ShiftPattern,
+    StaffMember,
+)
+from terminvergabe.db import db
+
+WEEKDAYS = range(5)
+
+
+def create_office(
+    counters: int = 2,
+    hours: tuple[dt.time, dt.time] = (dt.time(8), dt.time(12)),
+    weekdays=WEEKDAYS,
+    **overrides,
+) -> Office:
+    values = {
+        "slug": "testamt",
+        "name": "Bürgerbüro Testamt",
+        "street": "Markt 1",
+        "postcode": "50667",
+        "city": "Köln",
+        "email": "buergerbuero@example.org",
+        "bundesland": "NW",
+        "slot_minutes": 10,
+        "horizon_days": 30,
+        "lead_minutes": 60,
+        "hold_minutes": 10,
+        "cancel_deadline_minutes": 24 * 60,
+    }
+    values.update(overrides)
+    office = Office(**values)
+    db.session.add(office)
+    services = [
+        create_service(
+            office, "Personalausweis beantragen", 20, leika_id="99102013000000", position=1
+        ),
+        create_service(office, "Reisepass beantragen", 20, max_quantity=4, position=2),
+        create_service(office, "Anmeldung einer Wohnung", 10, max_quantity=5, position=3),
+    ]
+    for weekday in weekdays:
+        db.session.add(
+            OpeningHours(office=office, weekday=weekday, start_local=hours[0], end_local=hours[1])
+        )
+    for number in range(1, counters + 1):
+        counter = create_counter(office, f"Schalter {number}", skills=services, position=number)
+        staff = StaffMember(office=office, name=f"Sachbearbeitung {number}", roles="clerk")
+        db.session.add(staff)
+        for weekday in weekdays:
+            db.session.add(
+                ShiftPattern(
+                    staff_member=staff,
+                    counter=counter,
+                    weekday=weekday,
+                    start_local=hours[0],
+                    end_local=hours[1],
+                )
+            )
+    db.session.flush()
+    return office
+
+
+def create_service(office, name, duration, **overrides) -> Service:
+    service = Service(office=office, name=name, duration_minutes=duration, **overrides)
+    db.session.add(service)
+    return service
+
+
+def create_counter(office, name, skills=(), **overrides) -> Counter:
+    counter = Counter(office=office, name=name, skills=list(skills), **overrides)
+    db.session.add(counter)
+    return counter
