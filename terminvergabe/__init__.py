@@ -39,10 +39,11 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, database, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
 
-    from terminvergabe import errors, i18n
+    from terminvergabe import errors, i18n, limiter
 
     i18n.init_app(app)
     errors.init_app(app)
+    limiter.init_app(app)
 
     from terminvergabe.booking import api, cli, views
 
