@@ -52,6 +52,11 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(api.bp)
     cli.init_app(app)
 
+    from terminvergabe import health, metrics
+
+    health.init_app(app)
+    metrics.init_app(app)
+
     _register_optional_features(app)
     return app
 

@@ -1,0 +1,30 @@
+import datetime as dt
+
+from terminvergabe import health
+from terminvergabe.db import db
+
+
+def test_healthz_fails_without_a_recent_scheduler_heartbeat(client, now):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json["checks"] == {"database": True, "scheduler": False}
+
+
+def test_healthz_ok_with_database_and_recent_heartbeat(client, now):
+    health.beat("scheduler", now - dt.timedelta(seconds=30))
+    db.session.commit()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ok"
+
+
+def test_old_heartbeat_is_failing(client, now):
+    health.beat("scheduler", now - dt.timedelta(minutes=10))
+    db.session.commit()
+    assert client.get("/healthz").status_code == 503
+
+
+def test_metrics_count_bookings(client):
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert b"terminvergabe_appointments_total" in response.data
