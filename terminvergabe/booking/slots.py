@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 Interval = tuple[dt.datetime, dt.datetime]
+MINUTES_PER_DAY = 24 * 60
 
 
 @dataclass(frozen=True)
@@ -83,14 +84,27 @@ def free_windows(counter: CounterDay, services: frozenset[int]) -> list[Interval
 
 
 def _align_up(instant: dt.datetime, slot_minutes: int, zone: ZoneInfo) -> dt.datetime:
-    """The first grid point at or after `instant`; the grid counts local wall-clock minutes."""
-    local = instant.astimezone(zone)
-    minutes = local.hour * 60 + local.minute
-    if local.second or local.microsecond:
-        minutes += 1
+    """The first grid point at or after `instant`; the grid counts local wall-clock minutes
+    from midnight.
+
+    Where a DST switch or midnight lies between here and the next grid point, the wall clock
+    does not advance with real time (or the count restarts), so walk minute by minute there."""
+    if instant.second or instant.microsecond:
         instant = instant.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
-    step = (-minutes) % slot_minutes
-    return instant.replace(second=0, microsecond=0) + dt.timedelta(minutes=step)
+    while True:
+        local = instant.astimezone(zone)
+        minute_of_day = local.hour * 60 + local.minute
+        step = -minute_of_day % slot_minutes
+        if step == 0:
+            return instant
+        target = instant + dt.timedelta(minutes=step)
+        if (
+            minute_of_day + step < MINUTES_PER_DAY
+            and target.astimezone(zone).utcoffset() == local.utcoffset()
+        ):
+            instant = target
+        else:
+            instant += dt.timedelta(minutes=1)
 
 
 def _starts_in(
@@ -103,10 +117,15 @@ def _starts_in(
     start, end = window
     duration = dt.timedelta(minutes=minutes)
     step = dt.timedelta(minutes=slot_minutes)
+    # Grid points are `step` apart in real time except across a DST switch (see _align_up).
+    regular = 60 % slot_minutes == 0
     candidate = _align_up(max(start, earliest), slot_minutes, zone)
     while candidate + duration <= end:
         yield candidate
-        candidate += step
+        if regular:
+            candidate += step
+        else:
+            candidate = _align_up(candidate + dt.timedelta(minutes=1), slot_minutes, zone)
 
 
 def free_starts(
