@@ -1,5 +1,406 @@
-"""JSON API under /api/v1/ for city portals and apps. Calls the same operations as the pages."""
+"""JSON API under /api/v1/ for city portals and apps. Calls the same operations as the pages.
 
-from flask import Blueprint
+Every view parses its input (query string: booking/params.py; JSON bodies: `_read_body` below),
+calls one operation, commits once and renders JSON. Refusals are DomainErrors, rendered by
+terminvergabe/errors.py as {"error": {"code", "message", ...}} in the request's language.
+An appointment is only ever reachable by its manage token, never by its numeric id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from terminvergabe.booking import openapi, operations, params
+from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
+from terminvergabe.db import db
+from terminvergabe.errors import DomainError
+from terminvergabe.time import now as current_time
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Largest id or quantity accepted in a body: keeps absurd numbers away from the database.
+MAX_INTEGER = 2**31 - 1
+NAME_MAX, EMAIL_MAX, PHONE_MAX = 200, 254, 50
+PHONE_CHARACTERS = frozenset("0123456789 +-/()")
+# Statuses in which the citizen may show the check-in credential (QR code) at the front desk.
+CHECKIN_STATUSES = (AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN)
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+@bp.get("/offices")
+def offices():
+    rows = db.session.scalars(sa.select(Office).order_by(Office.name, Office.id))
+    return jsonify({"offices": [_office_json(office) for office in rows]})
+
+
+@bp.get("/offices/<slug>/services")
+def services(slug: str):
+    office = _office(slug)
+    return jsonify(
+        {"office": office.slug, "services": [_service_json(s) for s in office.public_services]}
+    )
+
+
+@bp.get("/offices/<slug>/days")
+def days(slug: str):
+    office = _office(slug)
+    selection = params.parse_selection(request.args.get("services"))
+    found = operations.available_days(office, selection, current_time())
+    return jsonify(
+        {
+            **_selection_json(office, selection),
+            "days": [day.isoformat() for day in found],
+        }
+    )
+
+
+@bp.get("/offices/<slug>/times")
+def times(slug: str):
+    office = _office(slug)
+    selection = params.parse_selection(request.args.get("services"))
+    day = params.parse_date(request.args.get("date"))
+    starts = operations.available_starts(office, selection, day, current_time())
+    chosen = _selection_json(office, selection)
+    length = dt.timedelta(minutes=chosen["duration_minutes"])
+    return jsonify(
+        {
+            **chosen,
+            "date": day.isoformat(),
+            "times": [_time_json(office, start, start + length) for start in sorted(starts)],
+        }
+    )
+
+
+@bp.get("/appointments/<token>")
+def appointment(token: str):
+    found = _appointment(token)
+    return jsonify(_appointment_json(found, current_time()))
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document(current_app.config["LANGUAGES"]))
+
+
+# -- changing --------------------------------------------------------------------------------
+
+
+@bp.post("/offices/<slug>/holds")
+def hold(slug: str):
+    office = _office(slug)
+    body = _read_body(required={"services": list, "start": str}, optional={"locale": str})
+    selection = _services_field(body["services"])
+    locale = _locale_field(body.get("locale"))
+    start_at = params.parse_start(body["start"])
+    now = current_time()
+    with _alternatives_in_office_time(office):
+        held = operations.hold(office, selection, start_at, now, locale=locale)
+    db.session.commit()
+    response = jsonify(_appointment_json(held, now))
+    response.status_code = 201
+    response.headers["Location"] = url_for(".appointment", token=held.manage_token)
+    return response
+
+
+@bp.post("/appointments/<token>/confirm")
+def confirm(token: str):
+    found = _appointment(token, refuse_lapsed=True)
+    body = _read_body(required={"name": str, "email": str}, optional={"phone": str})
+    name, email, phone = _contact_fields(body)
+    now = current_time()
+    operations.confirm(found, name, email, phone, now)
+    db.session.commit()
+    return jsonify(_appointment_json(found, now))
+
+
+@bp.post("/appointments/<token>/cancel")
+def cancel(token: str):
+    found = _appointment(token, refuse_lapsed=True)
+    _read_body(required={}, optional={})
+    now = current_time()
+    operations.cancel(found, now)
+    db.session.commit()
+    return jsonify(_appointment_json(found, now))
+
+
+@bp.post("/appointments/<token>/rebook")
+def rebook(token: str):
+    found = _appointment(token, refuse_lapsed=True)
+    body = _read_body(required={"start": str}, optional={})
+    start_at = params.parse_start(body["start"])
+    now = current_time()
+    with _alternatives_in_office_time(found.office):
+        operations.rebook(found, start_at, now)
+    db.session.commit()
+    return jsonify(_appointment_json(found, now))
+
+
+# -- finding ---------------------------------------------------------------------------------
+
+
+def _office(slug: str) -> Office:
+    office = db.session.scalar(sa.select(Office).where(Office.slug == slug))
+    if office is None:
+        raise DomainError("not_found", _("There is no office with this name."), 404)
+    return office
+
+
+def _appointment(token: str, refuse_lapsed: bool = False) -> Appointment:
+    """The appointment of a manage token. A hold that lapsed is marked expired now (and the
+    change committed), so that every reader sees the same status whether or not the sweep ran."""
+    found = operations.find_by_manage_token(token)
+    if found is None:
+        raise DomainError("not_found", _("There is no appointment with this link."), 404)
+    if operations.expire(found, current_time()):
+        db.session.commit()
+    if refuse_lapsed and found.status == AppointmentStatus.EXPIRED:
+        raise DomainError(
+            "hold_expired",
+            _("Your reservation of this time has expired. Please choose a time again."),
+            410,
+        )
+    return found
+
+
+@contextmanager
+def _alternatives_in_office_time(office: Office):
+    """A `slot_taken` refusal lists its alternatives like the times endpoint does (office time
+    and UTC) rather than as bare UTC strings."""
+    try:
+        yield
+    except DomainError as error:
+        if "alternatives" in error.details:
+            error.details["alternatives"] = [
+                _time_json(office, dt.datetime.fromisoformat(start), None)
+                for start in error.details["alternatives"]
+            ]
+        raise
+
+
+# -- request bodies --------------------------------------------------------------------------
+
+_TYPE_NAMES = {int: "integer", str: "string", list: "array", dict: "object"}
+
+
+def _read_body(required: dict[str, type], optional: dict[str, type]) -> dict:
+    """The JSON object of the request, checked field by field: no field missing, none unknown,
+    each of the right JSON type. An empty body counts as {}."""
+    if not request.get_data(cache=True).strip():
+        body = {}
+    elif not request.is_json:
+        raise DomainError(
+            "unsupported_media_type",
+            _("Please send the request body as JSON (Content-Type: application/json)."),
+            415,
+        )
+    else:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise DomainError(
+                "malformed_json", _("The request body must be a JSON object."), status=400
+            )
+    problems = {}
+    for field, kind in {**required, **optional}.items():
+        if field in body and not _is_type(body[field], kind):
+            problems[field] = _wrong_type(kind)
+        elif field not in body and field in required:
+            problems[field] = _("This field is required.")
+    for field in body:
+        if field not in required and field not in optional:
+            problems[field] = _("This field is unknown.")
+    _refuse(problems)
+    return body
+
+
+def _is_type(value, kind: type) -> bool:
+    # JSON true/false arrive as bool, which Python counts as int; a number is never a bool here.
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
+def _wrong_type(kind: type) -> str:
+    return _("This field must be of type %(type)s.", type=_TYPE_NAMES[kind])
+
+
+def _refuse(problems: dict[str, str]) -> None:
+    if problems:
+        raise DomainError(
+            "invalid_body",
+            _("Some fields are missing or not valid. Please check them."),
+            422,
+            fields=problems,
+        )
+
+
+def _services_field(items: list) -> dict[int, int]:
+    """[{"id": 12, "quantity": 2}, ...] -> {12: 2}; quantity defaults to 1. The limits per
+    service (max quantity, public, offered here) are checked by the operation."""
+    selection: dict[int, int] = {}
+    problems = {}
+    if len(items) > params.MAX_SELECTION_ITEMS:
+        problems["services"] = _(
+            "At most %(count)d services can be booked together.", count=params.MAX_SELECTION_ITEMS
+        )
+    for index, item in enumerate(items[: params.MAX_SELECTION_ITEMS]):
+        where = f"services[{index}]"
+        if not isinstance(item, dict):
+            problems[where] = _wrong_type(dict)
+            continue
+        for field in item.keys() - {"id", "quantity"}:
+            problems[f"{where}.{field}"] = _("This field is unknown.")
+        service_id, quantity = item.get("id"), item.get("quantity", 1)
+        for field, value in (("id", service_id), ("quantity", quantity)):
+            if value is None and field == "id":
+                problems[f"{where}.id"] = _("This field is required.")
+            elif not _is_type(value, int):
+                problems[f"{where}.{field}"] = _wrong_type(int)
+            elif not 1 <= value <= MAX_INTEGER:
+                problems[f"{where}.{field}"] = _(
+                    "This number must be between %(min)d and %(max)d.", min=1, max=MAX_INTEGER
+                )
+        if f"{where}.id" not in problems and f"{where}.quantity" not in problems:
+            selection[service_id] = selection.get(service_id, 0) + quantity
+    _refuse(problems)
+    return selection
+
+
+def _locale_field(value: str | None) -> str:
+    languages = current_app.config["LANGUAGES"]
+    if value is None:
+        return str(get_locale())
+    if value not in languages:
+        _refuse({"locale": _("Please choose one of: %(choices)s.", choices=", ".join(languages))})
+    return value
+
+
+def _contact_fields(body: dict) -> tuple[str, str, str]:
+    name = body["name"].strip()
+    email = body["email"].strip()
+    phone = body.get("phone", "").strip()
+    problems = {}
+    if not name:
+        problems["name"] = _("Please enter your name.")
+    elif len(name) > NAME_MAX:
+        problems["name"] = _("Please use at most %(max)d characters.", max=NAME_MAX)
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+        if len(email) > EMAIL_MAX:
+            raise EmailNotValidError(email)
+    except EmailNotValidError:
+        problems["email"] = _("Please enter a valid email address, e.g. name@example.org.")
+    if len(phone) > PHONE_MAX or not set(phone) <= PHONE_CHARACTERS:
+        problems["phone"] = _(
+            "Please enter a phone number with digits, spaces and + - / ( ) only, "
+            "at most %(max)d characters.",
+            max=PHONE_MAX,
+        )
+    _refuse(problems)
+    return name, email, phone
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def _utc(instant: dt.datetime) -> str:
+    return instant.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _local(office: Office, instant: dt.datetime) -> str:
+    return instant.astimezone(office.zone).isoformat(timespec="seconds")
+
+
+def _time_json(office: Office, start: dt.datetime, end: dt.datetime | None) -> dict:
+    out = {"start": _local(office, start), "start_utc": _utc(start)}
+    if end is not None:
+        out |= {"end": _local(office, end), "end_utc": _utc(end)}
+    return out
+
+
+def _office_json(office: Office) -> dict:
+    return {
+        "slug": office.slug,
+        "name": office.name,
+        "address": {"street": office.street, "postcode": office.postcode, "city": office.city},
+        "email": office.email,
+        "phone": office.phone,
+        "time_zone": office.time_zone,
+        "bundesland": office.bundesland,
+        "booking_rules": {
+            "slot_minutes": office.slot_minutes,
+            "horizon_days": office.horizon_days,
+            "lead_minutes": office.lead_minutes,
+            "release_time": office.release_time.strftime("%H:%M"),
+            "hold_minutes": office.hold_minutes,
+            "max_active_per_email": office.max_active_per_email,
+            "cancel_deadline_minutes": office.cancel_deadline_minutes,
+            "double_opt_in": office.double_opt_in,
+            "opt_in_minutes": office.opt_in_minutes,
+        },
+        "links": {
+            "services": url_for(".services", slug=office.slug),
+            "days": url_for(".days", slug=office.slug),
+            "times": url_for(".times", slug=office.slug),
+            "holds": url_for(".hold", slug=office.slug),
+        },
+    }
+
+
+def _service_json(service) -> dict:
+    return {
+        "id": service.id,
+        "name": service.name,
+        "description": service.description,
+        "duration_minutes": service.duration_minutes,
+        "max_quantity": service.max_quantity,
+        "leika_id": service.leika_id,
+        "what_to_bring": service.what_to_bring,
+    }
+
+
+def _selection_json(office: Office, selection: dict[int, int]) -> dict:
+    chosen = operations.validate_selection(office, selection)
+    return {
+        "office": office.slug,
+        "time_zone": office.time_zone,
+        "services": [{"id": s.id, "quantity": q} for s, q in chosen.items()],
+        "duration_minutes": operations.selection_minutes(office, chosen),
+    }
+
+
+def _appointment_json(appointment: Appointment, now: dt.datetime) -> dict:
+    office = appointment.office
+    hold_expires_at = appointment.hold_expires_at
+    return {
+        "token": appointment.manage_token,
+        "booking_code": operations.format_booking_code(appointment.booking_code),
+        "status": str(appointment.status),
+        "office": office.slug,
+        "time_zone": office.time_zone,
+        "services": [
+            {"id": item.service_id, "name": item.service.name, "quantity": item.quantity}
+            for item in appointment.items
+        ],
+        **_time_json(office, appointment.start_at, appointment.end_at),
+        "hold_expires_at": _utc(hold_expires_at) if hold_expires_at else None,
+        "cancel_deadline": _local(office, appointment.cancel_deadline()),
+        "can_cancel": appointment.can_cancel(now),
+        "can_rebook": appointment.can_rebook(now),
+        "locale": appointment.locale,
+        "contact": {
+            "name": appointment.citizen_name,
+            "email": appointment.citizen_email,
+            "phone": appointment.citizen_phone,
+        },
+        "checkin_token": (
+            appointment.checkin_token if appointment.status in CHECKIN_STATUSES else None
+        ),
+        "links": {"self": url_for(".appointment", token=appointment.manage_token)},
+    }
