@@ -287,15 +287,17 @@ def hold(
     start_at: dt.datetime,
     now: dt.datetime,
     locale: str = "de",
+    hold_minutes: int | None = None,
 ) -> Appointment:
-    """Reserve a free time for a few minutes while the citizen enters their details."""
+    """Reserve a free time for a few minutes while the citizen enters their details
+    (`hold_minutes` overrides the office's hold duration, e.g. for a waitlist offer)."""
     chosen = validate_selection(office, selection)
     day = local_date(start_at, office.zone)
     counters = available_starts(office, selection, day, now).get(start_at)
     if not counters:
         raise _taken(office, selection, start_at, now)
     end_at = start_at + dt.timedelta(minutes=selection_minutes(office, chosen))
-    expires_at = now + dt.timedelta(minutes=office.hold_minutes)
+    expires_at = now + dt.timedelta(minutes=hold_minutes or office.hold_minutes)
     for counter_id in counters:
         appointment = _new_appointment(office, chosen, counter_id, start_at, end_at, now, locale)
         appointment.hold_expires_at = expires_at
