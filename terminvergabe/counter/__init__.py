@@ -1,0 +1,7 @@
+"""Front desk, counters, waiting-room display, kiosk and the citizen's phone status page."""
+
+
+def init_app(app) -> None:
+    from terminvergabe.counter import models, views  # noqa: F401  (tables)
+
+    app.register_blueprint(views.bp)

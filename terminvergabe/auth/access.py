@@ -1,0 +1,146 @@
+"""Who is asking: the logged-in staff member, their roles and office, or an authorised device.
+
+`role_required(*roles)` guards staff views; `ensure_office(office_id)` refuses staff of another
+office (administrators without an office may see every office); `device_required(kind)` guards
+screens and kiosks that carry a device token in their URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hmac
+
+from flask import abort, g, redirect, request, session, url_for
+
+from terminvergabe.auth import operations
+from terminvergabe.auth.models import Device, DeviceKind
+from terminvergabe.booking.models import Role, StaffMember
+from terminvergabe.db import db
+
+SESSION_KEY = "staff_id"
+FINGERPRINT_KEY = "staff_fp"
+
+# Roles that may use the staff screens, in addition to the role named for the screen.
+MANAGERS = (Role.ADMIN, Role.OFFICE_MANAGER)
+
+
+def login_session(staff: StaffMember) -> None:
+    """Start a fresh session (no fixation: old contents are dropped)."""
+    session.clear()
+    session.permanent = True
+    session[SESSION_KEY] = staff.id
+    session[FINGERPRINT_KEY] = operations.session_fingerprint(staff)
+
+
+def logout_session() -> None:
+    session.clear()
+
+
+def current_staff() -> StaffMember | None:
+    """The logged-in, active staff member of this request, or None."""
+    if "staff" not in g:
+        g.staff = _load_staff()
+    return g.staff
+
+
+def _load_staff() -> StaffMember | None:
+    staff_id = session.get(SESSION_KEY)
+    if not isinstance(staff_id, int):
+        return None
+    staff = db.session.get(StaffMember, staff_id)
+    if staff is None or not staff.active:
+        return None
+    expected = operations.session_fingerprint(staff)
+    if not hmac.compare_digest(expected, str(session.get(FINGERPRINT_KEY, ""))):
+        return None
+    return staff
+
+
+def is_admin(staff: StaffMember) -> bool:
+    return staff.has_role(Role.ADMIN) and staff.office_id is None
+
+
+def may_access_office(staff: StaffMember, office_id: int) -> bool:
+    return is_admin(staff) or staff.office_id == office_id
+
+
+def ensure_office(office_id: int) -> None:
+    staff = current_staff()
+    if staff is None or not may_access_office(staff, office_id):
+        abort(403)
+
+
+def _refuse_anonymous():
+    if request.method == "GET" and request.accept_mimetypes.best != "text/event-stream":
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    abort(401)
+
+
+def role_required(*roles: Role):
+    """Allow logged-in staff members with at least one of `roles`; others are refused (anonymous:
+    to the login page, or 401; wrong role: 403). The roles are kept on the view for tests."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            staff = current_staff()
+            if staff is None:
+                return _refuse_anonymous()
+            if not staff.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_roles = frozenset(roles)
+        return wrapped
+
+    return decorator
+
+
+def device_required(kind: DeviceKind):
+    """Views with a `token` URL argument: the token must belong to an active device of `kind`.
+    The device is passed on as g.device; the token never reaches the view."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, token: str, **kwargs):
+            device = operations.find_device(token, kind)
+            if device is None:
+                abort(403)
+            g.device = device
+            return view(*args, **kwargs)
+
+        wrapped.device_kind = kind
+        return wrapped
+
+    return decorator
+
+
+def current_device() -> Device | None:
+    return g.get("device")
+
+
+def init_app(app) -> None:
+    @app.before_request
+    def forget_previous_identity():
+        # g lives as long as the app context, which may span requests (tests, CLI).
+        g.pop("staff", None)
+        g.pop("device", None)
+
+    @app.context_processor
+    def staff_context():
+        return {"current_staff": current_staff}
+
+    @app.after_request
+    def no_referrer(response):
+        # Device tokens and ticket status tokens live in URLs: never send them to other sites.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    # Flask's own defaults exist for these keys, so they are set here rather than by setdefault.
+    if (app.config.get("BASE_URL") or "").startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    if app.config.get("PERMANENT_SESSION_LIFETIME") == dt.timedelta(days=31):
+        app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=12)

@@ -1,0 +1,103 @@
+"""`flask staff create|password|deactivate` and `flask device create|revoke|list`."""
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from terminvergabe.auth import operations
+from terminvergabe.auth.models import Device, DeviceKind
+from terminvergabe.booking.models import Office, Role, StaffMember
+from terminvergabe.db import db
+from terminvergabe.errors import DomainError
+from terminvergabe.time import now
+
+staff_cli = AppGroup("staff", help="Staff accounts.")
+device_cli = AppGroup("device", help="Waiting-room screens and kiosks.")
+
+ROLE_CHOICE = click.Choice([r.value for r in Role])
+
+
+def _office(slug: str | None) -> Office | None:
+    if slug is None:
+        return None
+    office = db.session.scalar(sa.select(Office).where(Office.slug == slug))
+    if office is None:
+        raise click.ClickException(f"No office with slug {slug!r}.")
+    return office
+
+
+@staff_cli.command("create")
+@click.option("--login", required=True)
+@click.option("--name", required=True)
+@click.option("--role", "roles", multiple=True, required=True, type=ROLE_CHOICE)
+@click.option("--office", "office_slug", help="Office slug (not needed for admins).")
+@click.password_option()
+def create_staff(login, name, roles, office_slug, password):
+    """Create a staff member with a login."""
+    try:
+        staff = operations.create_staff(
+            login, password, name, [Role(r) for r in roles], _office(office_slug)
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Created staff member {staff.login} ({', '.join(roles)}).")
+
+
+@staff_cli.command("password")
+@click.option("--login", required=True)
+@click.password_option()
+def change_password(login, password):
+    """Set a new password (logs out the member's open sessions)."""
+    staff = db.session.scalar(
+        sa.select(StaffMember).where(StaffMember.login == operations.normalize_login(login))
+    )
+    if staff is None:
+        raise click.ClickException("No such login.")
+    try:
+        operations.set_password(staff, password)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo("Password changed.")
+
+
+@device_cli.command("create")
+@click.option("--office", "office_slug", required=True)
+@click.option("--kind", type=click.Choice([k.value for k in DeviceKind]), required=True)
+@click.option("--name", required=True)
+def create_device(office_slug, kind, name):
+    """Create a device and print its start URL (shown once)."""
+    device, token = operations.create_device(_office(office_slug), DeviceKind(kind), name, now())
+    db.session.commit()
+    base = current_app.config["BASE_URL"].rstrip("/")
+    path = "display" if kind == DeviceKind.DISPLAY else "kiosk"
+    click.echo(f"Device {device.id} ({kind}): {base}/{path}/{token}")
+
+
+@device_cli.command("revoke")
+@click.argument("device_id", type=int)
+def revoke_device(device_id):
+    """Revoke a device: its screen stops at the next request or event."""
+    device = db.session.get(Device, device_id)
+    if device is None:
+        raise click.ClickException("No such device.")
+    try:
+        operations.revoke_device(device, now())
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Device {device_id} revoked.")
+
+
+@device_cli.command("list")
+def list_devices():
+    for device in db.session.scalars(sa.select(Device).order_by(Device.id)):
+        state = "revoked" if device.is_revoked else "active"
+        click.echo(f"{device.id}\t{device.office.slug}\t{device.kind}\t{device.name}\t{state}")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(staff_cli)
+    app.cli.add_command(device_cli)

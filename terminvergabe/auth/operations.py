@@ -1,0 +1,125 @@
+"""Staff accounts and devices: create, authenticate, revoke. Flush, never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from terminvergabe.auth.models import Device, DeviceKind
+from terminvergabe.booking.models import Office, Role, StaffMember
+from terminvergabe.db import db
+from terminvergabe.errors import DomainError
+
+MIN_PASSWORD_LENGTH = 10
+
+# Checked against when the login does not exist, so that an unknown login costs as much time as
+# a wrong password and does not reveal which logins exist.
+_DUMMY_HASH = generate_password_hash("not a password of anyone")
+
+
+def normalize_login(login: str) -> str:
+    return login.strip().lower()
+
+
+def set_password(staff: StaffMember, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            "weak_password",
+            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+            422,
+        )
+    staff.password_hash = generate_password_hash(password)
+
+
+def create_staff(
+    login: str,
+    password: str,
+    name: str,
+    roles: list[Role] | tuple[Role, ...],
+    office: Office | None = None,
+) -> StaffMember:
+    login = normalize_login(login)
+    if not login:
+        raise DomainError("login_missing", _("Please enter a login name."), 422)
+    if db.session.scalar(sa.select(StaffMember.id).where(StaffMember.login == login)):
+        raise DomainError("login_taken", _("This login name is already taken."), 409)
+    if office is None and Role.ADMIN not in roles:
+        raise DomainError("office_missing", _("Staff members other than admins need an office."))
+    staff = StaffMember(
+        login=login,
+        name=name,
+        roles=",".join(Role(r).value for r in roles),
+        office=office,
+        active=True,
+    )
+    set_password(staff, password)
+    db.session.add(staff)
+    db.session.flush()
+    return staff
+
+
+def authenticate(login: str, password: str) -> StaffMember | None:
+    """The active staff member with this login and password, or None (in constant-ish time)."""
+    staff = db.session.scalar(
+        sa.select(StaffMember).where(StaffMember.login == normalize_login(login))
+    )
+    if staff is None or not staff.password_hash:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(staff.password_hash, password) or not staff.active:
+        return None
+    return staff
+
+
+def session_fingerprint(staff: StaffMember) -> str:
+    """Stored in the session: changes when the password changes, which logs out old sessions."""
+    return hashlib.sha256((staff.password_hash or "").encode()).hexdigest()[:16]
+
+
+# -- devices ---------------------------------------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_device(office: Office, kind: DeviceKind, name: str, now: dt.datetime):
+    """A new device and its token. The token is shown once; only its digest is kept."""
+    token = secrets.token_urlsafe(32)
+    device = Device(
+        office=office,
+        kind=DeviceKind(kind).value,
+        name=name,
+        token_hash=hash_token(token),
+        created_at=now,
+    )
+    db.session.add(device)
+    db.session.flush()
+    return device, token
+
+
+def revoke_device(device: Device, now: dt.datetime) -> Device:
+    if not device.can_revoke():
+        raise DomainError("device_revoked", _("This device is already revoked."), 409)
+    device.revoked_at = now
+    db.session.flush()
+    return device
+
+
+def find_device(token: str, kind: DeviceKind | None = None) -> Device | None:
+    """The active device with this token, or None. Compares digests in constant time."""
+    if not token or len(token) > 100:
+        return None
+    digest = hash_token(token)
+    device = db.session.scalar(sa.select(Device).where(Device.token_hash == digest))
+    if device is None or not hmac.compare_digest(device.token_hash, digest):
+        return None
+    if device.is_revoked or (kind is not None and device.kind != kind):
+        return None
+    return device

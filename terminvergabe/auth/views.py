@@ -1,0 +1,63 @@
+"""Staff login and logout. Login attempts are throttled per address and per login name."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from terminvergabe.auth import access, operations
+from terminvergabe.auth.forms import LoginForm, LogoutForm
+from terminvergabe.booking.models import Role
+from terminvergabe.limiter import limiter
+
+bp = Blueprint("auth", __name__, url_prefix="/staff")
+
+
+def _login_key() -> str:
+    return "login:" + operations.normalize_login(request.form.get("login", ""))[:100]
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never redirect a fresh login to another host."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc or "\\" in target else target
+
+
+def home_for(staff) -> str:
+    if staff.office_id is not None and staff.has_role(Role.FRONT_DESK):
+        return url_for("counter.desk", office_id=staff.office_id)
+    return url_for("counter.staff_home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: _login_rate(), methods=["POST"])
+@limiter.limit(lambda: _login_rate(), methods=["POST"], key_func=_login_key)
+def login():
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        staff = operations.authenticate(form.login.data, form.password.data)
+        if staff is not None:
+            access.login_session(staff)
+            return redirect(_safe_next(request.args.get("next")) or home_for(staff))
+        error = _("Login name or password is wrong.")
+    status = 401 if error else 200
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+def _login_rate() -> str:
+    return current_app.config.get("LOGIN_RATE_LIMIT", "10 per minute")
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """A POST (CSRF-checked by the app-wide CSRFProtect), so that no link can log anyone out."""
+    access.logout_session()
+    flash(_("You are logged out."))
+    return redirect(url_for("auth.login"))
+
+
+def logout_form() -> LogoutForm:
+    return LogoutForm()

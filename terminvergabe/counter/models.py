@@ -1,0 +1,1 @@
+"""Tickets, calls and the queue settings of an office."""
