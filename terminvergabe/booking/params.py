@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 from terminvergabe.errors import DomainError
 
 MAX_SELECTION_ITEMS = 20
+_EARLIEST = dt.datetime(2, 1, 1, tzinfo=dt.UTC)
+_LATEST = dt.datetime(9998, 12, 31, tzinfo=dt.UTC)
 
 
 def parse_selection(text: str | None) -> dict[int, int]:
@@ -49,15 +51,19 @@ def parse_start(text: str | None) -> dt.datetime:
     """An ISO 8601 instant with a UTC offset, e.g. 2026-03-02T09:30:00+01:00, as aware UTC."""
     try:
         value = dt.datetime.fromisoformat((text or "").replace("Z", "+00:00"))
-    except ValueError:
-        value = None
-    if value is None or value.tzinfo is None:
+        utc = value.astimezone(dt.UTC) if value.tzinfo else None
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 shifted past the edge
+        utc = None
+    if utc is not None and not _EARLIEST <= utc <= _LATEST:
+        # so near the edge of the calendar that local dates around it cannot be computed
+        utc = None
+    if utc is None:
         raise DomainError(
             "bad_start",
             _("Please give the start time as an ISO 8601 time with a UTC offset."),
             status=422,
         )
-    return value.astimezone(dt.UTC)
+    return utc
 
 
 def _bad_selection() -> DomainError:
