@@ -1,0 +1,388 @@
+"""Statistics per office and date range, aggregated by the database (GROUP BY).
+
+Every query groups by UTC hour at most and returns a few hundred rows for a year; the step to
+the office's local hour or date happens here, in Python, so that SQLite (no time zones) and
+PostgreSQL give the same figures and DST days come out right. Nothing here reads a citizen's
+name, email or phone: anonymised rows count the same.
+
+Waiting time (arrival -> call) and service time (start -> finish) come from the counter
+package's tickets. `ticket_columns()` finds its columns by name, so the queries work as soon as
+the Ticket model exists and tests can run them against any table with those columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter as Tally
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from terminvergabe.booking.models import (
+    Appointment,
+    AppointmentItem,
+    AppointmentStatus,
+    Counter,
+    Office,
+    Service,
+)
+from terminvergabe.booking.schedules import counter_days
+from terminvergabe.db import db
+from terminvergabe.time import UTC, local_midnight
+
+# Upper bounds (minutes) of the histogram bins; the last bin is open ("60+").
+BINS = (5, 10, 15, 20, 30, 45, 60)
+
+# Appointments that took the counter's time (or would have, for a no-show).
+OCCUPYING = (
+    AppointmentStatus.CONFIRMED,
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.CALLED,
+    AppointmentStatus.IN_SERVICE,
+    AppointmentStatus.DONE,
+    AppointmentStatus.NO_SHOW,
+)
+
+
+def bin_labels() -> list[str]:
+    lows = (0, *BINS)
+    return [f"{lo}–{hi}" for lo, hi in zip(lows, BINS, strict=False)] + [f"{BINS[-1]}+"]
+
+
+# -- SQL helpers that differ by backend ------------------------------------------------------
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def minutes_between(start, end):
+    """(end - start) in minutes, as a float expression."""
+    if _dialect() == "postgresql":
+        return sa.extract("epoch", end - start) / 60.0
+    return (sa.func.julianday(end) - sa.func.julianday(start)) * 1440.0
+
+
+def utc_hour(column):
+    """The UTC hour of a timestamp as text 'YYYY-MM-DD HH' (the key we group by)."""
+    if _dialect() == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD HH24")
+    return sa.func.strftime("%Y-%m-%d %H", column)
+
+
+def bin_index(minutes):
+    """The histogram bin of a number of minutes, as a SQL CASE."""
+    return sa.case(*[(minutes < bound, index) for index, bound in enumerate(BINS)], else_=len(BINS))
+
+
+def _local(hour_key: str, zone) -> dt.datetime:
+    return dt.datetime.strptime(hour_key, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(zone)
+
+
+# -- the range -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Range:
+    office: Office
+    first: dt.date
+    last: dt.date
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return local_midnight(self.first, self.office.zone)
+
+    @property
+    def end_at(self) -> dt.datetime:
+        return local_midnight(self.last + dt.timedelta(days=1), self.office.zone)
+
+    def within(self, column):
+        return sa.and_(column >= self.start_at, column < self.end_at)
+
+
+# -- appointments ----------------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    booked: int = 0
+    cancelled: int = 0
+    no_shows: int = 0
+    done: int = 0
+    walk_ins: int = 0
+    by_day: dict[dt.date, dict[str, int]] = field(default_factory=dict)
+
+
+def appointment_counts(period: Range) -> Counts:
+    """Booked (ever confirmed), cancelled after booking, no-shows and done, by local day of the
+    appointment. Holds that lapsed never count."""
+    hour = utc_hour(Appointment.start_at)
+    rows = db.session.execute(
+        sa.select(hour, Appointment.status, sa.func.count())
+        .where(
+            Appointment.office_id == period.office.id,
+            period.within(Appointment.start_at),
+            Appointment.confirmed_at.is_not(None),
+        )
+        .group_by(hour, Appointment.status)
+    ).all()
+    counts = Counts()
+    by_day: dict[dt.date, Tally] = defaultdict(Tally)
+    for hour_key, status, number in rows:
+        day = _local(hour_key, period.office.zone).date()
+        by_day[day]["booked"] += number
+        counts.booked += number
+        key = {
+            AppointmentStatus.CANCELLED: "cancelled",
+            AppointmentStatus.NO_SHOW: "no_shows",
+            AppointmentStatus.DONE: "done",
+        }.get(status)
+        if key:
+            by_day[day][key] += number
+            setattr(counts, key, getattr(counts, key) + number)
+    counts.by_day = {day: dict(tally) for day, tally in sorted(by_day.items())}
+    return counts
+
+
+# -- tickets ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketColumns:
+    """The columns of a ticket table the statistics need (SQL column expressions)."""
+
+    table: object
+    office_id: object
+    service_id: object
+    appointment_id: object
+    arrived_at: object
+    called_at: object
+    started_at: object
+    finished_at: object
+
+
+_CANDIDATES = {
+    "office_id": ("office_id",),
+    "service_id": ("service_id",),
+    "appointment_id": ("appointment_id",),
+    "arrived_at": ("arrived_at", "checked_in_at", "issued_at", "created_at"),
+    "called_at": ("first_called_at", "called_at"),
+    "started_at": ("started_at", "service_started_at", "in_service_at"),
+    "finished_at": ("finished_at", "done_at", "completed_at"),
+}
+
+
+def columns_of(table) -> TicketColumns | None:
+    """Map a ticket table's columns by name; None when it lacks one we need."""
+    found = {}
+    names = table.c if hasattr(table, "c") else table.__table__.c
+    for key, options in _CANDIDATES.items():
+        column = next((names[o] for o in options if o in names), None)
+        if column is None:
+            return None
+        found[key] = column
+    return TicketColumns(table=table, **found)
+
+
+def ticket_columns() -> TicketColumns | None:
+    """The counter package's Ticket, once it exists."""
+    try:
+        from terminvergabe.counter.models import Ticket
+    except ImportError:
+        return None
+    return columns_of(Ticket.__table__)
+
+
+def walk_ins(period: Range, tickets: TicketColumns | None) -> int:
+    if tickets is None:
+        return 0
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(tickets.table)
+        .where(
+            tickets.office_id == period.office.id,
+            period.within(tickets.arrived_at),
+            tickets.appointment_id.is_(None),
+        )
+    )
+
+
+@dataclass
+class Distribution:
+    """A histogram of minutes (counts per bin of BINS) with count and mean."""
+
+    bins: list[int] = field(default_factory=lambda: [0] * (len(BINS) + 1))
+    count: int = 0
+    total: float = 0.0
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.count if self.count else None
+
+    def add(self, index: int, count: int, total: float) -> None:
+        self.bins[index] += count
+        self.count += count
+        self.total += total
+
+    def quantile(self, q: float) -> str:
+        """The bin label holding the q-quantile (bins are coarse, so is this)."""
+        if not self.count:
+            return ""
+        seen = 0
+        for index, number in enumerate(self.bins):
+            seen += number
+            if seen >= q * self.count:
+                return bin_labels()[index]
+        return bin_labels()[-1]
+
+
+@dataclass
+class Durations:
+    by_service: dict[int, Distribution]
+    by_hour: dict[int, Distribution]
+
+    @property
+    def overall(self) -> Distribution:
+        total = Distribution()
+        for dist in self.by_service.values():
+            for index, number in enumerate(dist.bins):
+                total.bins[index] += number
+            total.count += dist.count
+            total.total += dist.total
+        return total
+
+
+def durations(period: Range, tickets: TicketColumns | None, begin: str, end: str) -> Durations:
+    """Distribution of (end - begin) minutes by service and by local hour of `begin`.
+
+    begin/end name TicketColumns fields: ("arrived_at", "called_at") is the waiting time,
+    ("started_at", "finished_at") the service time."""
+    result = Durations({}, {})
+    if tickets is None:
+        return result
+    start_col, end_col = getattr(tickets, begin), getattr(tickets, end)
+    minutes = minutes_between(start_col, end_col)
+    index = bin_index(minutes)
+    hour = utc_hour(start_col)
+    rows = db.session.execute(
+        sa.select(tickets.service_id, hour, index, sa.func.count(), sa.func.sum(minutes))
+        .where(
+            tickets.office_id == period.office.id,
+            period.within(start_col),
+            end_col.is_not(None),
+        )
+        .group_by(tickets.service_id, hour, index)
+    ).all()
+    zone = period.office.zone
+    for service_id, hour_key, bin_, number, total in rows:
+        local_hour = _local(hour_key, zone).hour
+        result.by_service.setdefault(service_id, Distribution()).add(bin_, number, total or 0)
+        result.by_hour.setdefault(local_hour, Distribution()).add(bin_, number, total or 0)
+    result.by_hour = dict(sorted(result.by_hour.items()))
+    return result
+
+
+# -- utilisation -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Utilisation:
+    counter: Counter
+    staffed_minutes: float
+    booked_minutes: float
+
+    @property
+    def ratio(self) -> float | None:
+        return self.booked_minutes / self.staffed_minutes if self.staffed_minutes else None
+
+
+def staffed_minutes(period: Range, now: dt.datetime) -> dict[int, float]:
+    """Minutes each counter was staffed (open, not closed, someone on shift), from the same
+    schedule the slot engine uses."""
+    totals: dict[int, float] = defaultdict(float)
+    for counters in counter_days(period.office, period.first, period.last, now).values():
+        for counter in counters:
+            windows = sorted((s.start, s.end) for s in counter.staffed)
+            merged: list[list[dt.datetime]] = []
+            for lo, hi in windows:
+                if merged and lo <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], hi)
+                else:
+                    merged.append([lo, hi])
+            totals[counter.counter_id] += sum((hi - lo).total_seconds() / 60 for lo, hi in merged)
+    return totals
+
+
+def utilisation(period: Range, now: dt.datetime) -> list[Utilisation]:
+    """Booked minutes / staffed minutes per counter."""
+    minutes = minutes_between(Appointment.start_at, Appointment.end_at)
+    booked = dict(
+        db.session.execute(
+            sa.select(Appointment.counter_id, sa.func.sum(minutes))
+            .where(
+                Appointment.office_id == period.office.id,
+                period.within(Appointment.start_at),
+                Appointment.status.in_(list(OCCUPYING)),
+            )
+            .group_by(Appointment.counter_id)
+        ).all()
+    )
+    staffed = staffed_minutes(period, now)
+    counters = db.session.scalars(
+        sa.select(Counter)
+        .where(Counter.office_id == period.office.id)
+        .order_by(Counter.position, Counter.id)
+    ).all()
+    return [
+        Utilisation(c, staffed.get(c.id, 0.0), float(booked.get(c.id) or 0.0)) for c in counters
+    ]
+
+
+# -- services booked -------------------------------------------------------------------------
+
+
+def services_booked(period: Range) -> dict[int, int]:
+    """Quantity of each service in booked appointments (ever confirmed) of the range."""
+    rows = db.session.execute(
+        sa.select(AppointmentItem.service_id, sa.func.sum(AppointmentItem.quantity))
+        .join(Appointment)
+        .where(
+            Appointment.office_id == period.office.id,
+            period.within(Appointment.start_at),
+            Appointment.confirmed_at.is_not(None),
+        )
+        .group_by(AppointmentItem.service_id)
+    ).all()
+    return {service_id: int(total) for service_id, total in rows}
+
+
+@dataclass
+class Report:
+    period: Range
+    counts: Counts
+    waiting: Durations
+    service_time: Durations
+    utilisation: list[Utilisation]
+    services: dict[int, Service]
+    services_booked: dict[int, int]
+
+
+def report(office: Office, first: dt.date, last: dt.date, now: dt.datetime) -> Report:
+    period = Range(office, first, last)
+    tickets = ticket_columns()
+    counts = appointment_counts(period)
+    counts.walk_ins = walk_ins(period, tickets)
+    services = {
+        s.id: s
+        for s in db.session.scalars(sa.select(Service).where(Service.office_id == office.id))
+    }
+    return Report(
+        period=period,
+        counts=counts,
+        waiting=durations(period, tickets, "arrived_at", "called_at"),
+        service_time=durations(period, tickets, "started_at", "finished_at"),
+        utilisation=utilisation(period, now),
+        services=services,
+        services_booked=services_booked(period),
+    )
