@@ -1,0 +1,33 @@
+"""Notifications: the mail outbox, iCalendar files, check-in QR codes, reminders and the
+scheduler that runs the background jobs. Public helpers for other packages:
+
+- qr.checkin_token_from_scan(text) -> check-in token or None (front desk, kiosk)
+- scheduler.register_job(app, name, func, seconds) (retention, waitlist offers ...)
+- scheduler.last_heartbeat() (health check)
+"""
+
+from flask import Flask
+
+NOTIFY_DEFAULTS = {
+    "MAIL_TIMEOUT": 30,  # seconds per SMTP operation
+    "MAIL_RETRY_BASE_SECONDS": 30,  # first retry after this, then doubling ...
+    "MAIL_RETRY_MAX_SECONDS": 3600,  # ... up to this
+    "MAIL_KEEP_SENT_DAYS": 30,  # sent mails (personal data) are deleted after this
+    "REMINDER_LEAD_HOURS": 24,
+    "OUTBOX_INTERVAL_SECONDS": 5,
+    "REMINDER_INTERVAL_SECONDS": 300,
+    "EXPIRY_INTERVAL_SECONDS": 60,
+}
+
+
+def init_app(app: Flask) -> None:
+    from terminvergabe.notify import events, models, scheduler, sender, views  # noqa: F401
+
+    for key, value in NOTIFY_DEFAULTS.items():
+        app.config.setdefault(key, value)
+    sender.mail.init_app(app)
+    app.register_blueprint(views.bp)
+    events.connect()
+    scheduler.register_notify_jobs(app)
+    scheduler.init_cli(app)
+    scheduler.start_in_dev_server(app)

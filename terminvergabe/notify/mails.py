@@ -1,0 +1,146 @@
+"""Render a queued mail from its snapshot, in the appointment's locale: text and HTML parts,
+the check-in QR code inline, and the .ics as a text/calendar attachment with its METHOD."""
+
+from __future__ import annotations
+
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from terminvergabe.notify import ical, links, qr
+from terminvergabe.notify.format import date_text, service_line, time_text, when_text
+from terminvergabe.notify.models import MailKind
+from terminvergabe.notify.payload import parse_time
+
+
+def template_name(kind: str, payload: dict) -> str:
+    if kind == MailKind.CANCELLED:
+        return f"cancelled_{payload.get('by', 'citizen')}"
+    return kind
+
+
+def subject(kind: str, payload: dict) -> str:
+    date = date_text(payload)
+    subjects = {
+        "pending": lambda: _("Please confirm your appointment on %(date)s", date=date),
+        "confirmed": lambda: _("Your appointment on %(date)s is booked", date=date),
+        "reminder": lambda: _(
+            "Reminder: your appointment on %(date)s at %(time)s",
+            date=date,
+            time=time_text(payload),
+        ),
+        "rebooked": lambda: _("Your appointment has been moved to %(date)s", date=date),
+        "cancelled_citizen": lambda: _("Your appointment on %(date)s is cancelled", date=date),
+        "cancelled_office": lambda: _(
+            "The office has cancelled your appointment on %(date)s", date=date
+        ),
+    }
+    return subjects[template_name(kind, payload)]()
+
+
+def has_qr(kind: str) -> bool:
+    return kind in (MailKind.CONFIRMED, MailKind.REMINDER, MailKind.REBOOKED)
+
+
+def calendar_file(kind: str, payload: dict) -> tuple[str, bytes] | None:
+    """(METHOD, .ics) for the mail, or None: a booking still awaiting opt-in, or one cancelled
+    before it was ever confirmed, has no calendar entry to add or remove."""
+    if kind in (MailKind.CONFIRMED, MailKind.REMINDER, MailKind.REBOOKED):
+        return "REQUEST", ical.request(payload)
+    if kind == MailKind.CANCELLED and payload["was_confirmed"]:
+        return "CANCEL", ical.cancel(payload)
+    return None
+
+
+def context(kind: str, payload: dict, qr_cid: str | None) -> dict:
+    office = payload["office"]
+    return {
+        "kind": kind,
+        "p": payload,
+        "locale": payload["locale"],
+        "office": office,
+        "city_line": f"{office['postcode']} {office['city']}".strip(),
+        "citizen_name": payload["citizen"]["name"],
+        "services": [service_line(item) for item in payload["items"]],
+        "bring": [item for item in payload["items"] if item["what_to_bring"]],
+        "when": when_text(payload),
+        "date": date_text(payload),
+        "time": time_text(payload),
+        "previous_when": when_text(payload, "previous_start_at")
+        if payload.get("previous_start_at")
+        else None,
+        "opt_in_until": _opt_in_until(payload),
+        "code": links.display_code(payload["booking_code"]),
+        "manage_url": links.manage_url(payload["manage_token"]),
+        "opt_in_url": links.opt_in_url(payload["manage_token"]),
+        "qr_cid": qr_cid,
+        "has_calendar": calendar_file(kind, payload) is not None,
+    }
+
+
+def _opt_in_until(payload: dict) -> str | None:
+    if not payload.get("opt_in_until"):
+        return None
+    return when_text(payload, "opt_in_until")
+
+
+def render(kind: str, payload: dict, qr_cid: str | None = None) -> tuple[str, str, str]:
+    """(subject, text, html) in the appointment's locale."""
+    with force_locale(payload["locale"]):
+        values = context(kind, payload, qr_cid)
+        name = template_name(kind, payload)
+        return (
+            subject(kind, payload),
+            render_template(f"mail/{name}.txt", **values),
+            render_template(f"mail/{name}.html", **values),
+        )
+
+
+def compose(kind: str, payload: dict, message_id: str, sender: str) -> EmailMessage:
+    domain = message_id.rsplit("@", 1)[-1].rstrip(">")
+    qr_cid = make_msgid("qr", domain=domain) if has_qr(kind) else None
+    title, text, html = render(kind, payload, qr_cid and qr_cid[1:-1])
+    message = EmailMessage(policy=policy.SMTP)
+    _headers(message, title, payload, message_id, sender)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    if qr_cid:
+        image = qr.png(qr.checkin_credential(payload["checkin_token"]))
+        message.get_payload()[1].add_related(
+            image, "image", "png", cid=qr_cid, disposition="inline", filename="checkin-qr.png"
+        )
+    _attach_calendar(message, kind, payload)
+    return message
+
+
+def _headers(message, title, payload, message_id, sender) -> None:
+    office, citizen = payload["office"], payload["citizen"]
+    message["Subject"] = title
+    message["From"] = formataddr((office["name"], sender))
+    message["To"] = formataddr((citizen["name"], citizen["email"]))
+    if office["email"]:
+        message["Reply-To"] = formataddr((office["name"], office["email"]))
+    message["Date"] = format_datetime(parse_time(payload["created_at"]))
+    message["Message-ID"] = message_id
+    message["Content-Language"] = payload["locale"]
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
+
+
+def _attach_calendar(message: EmailMessage, kind: str, payload: dict) -> None:
+    calendar = calendar_file(kind, payload)
+    if calendar is None:
+        return
+    method, data = calendar
+    with force_locale(payload["locale"]):
+        filename = _("appointment") + ".ics"
+    message.add_attachment(
+        data,
+        maintype="text",
+        subtype="calendar",
+        params={"method": method, "charset": "utf-8"},
+        filename=filename,
+    )

@@ -1,0 +1,205 @@
+"""Queue mails in the booking's transaction; send them from a job, retried with backoff.
+
+Delivery is at least once with one narrow window: a sender that dies after the SMTP server
+accepted a message and before it recorded that fact sends it again once its lease lapses.
+Two live senders never send the same row: the claim is made under FOR UPDATE SKIP LOCKED
+(PostgreSQL) or the single write lock (SQLite), and the result is recorded only while the
+claim token still matches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import smtplib
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from terminvergabe.booking.models import Appointment
+from terminvergabe.db import db
+from terminvergabe.notify import payload as payloads
+from terminvergabe.notify.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 20
+
+
+# -- queueing (inside the caller's transaction) ----------------------------------------------
+
+
+def enqueue(
+    kind: str,
+    appointment: Appointment,
+    now: dt.datetime,
+    dedupe_key: str | None = None,
+    **extra,
+) -> OutboxMessage | None:
+    """Write a mail to the outbox in the current transaction; None when the appointment has no
+    address or a message with the same dedupe key exists already."""
+    if not appointment.citizen_email:
+        return None
+    message = OutboxMessage(
+        kind=kind,
+        appointment_id=appointment.id,
+        recipient=appointment.citizen_email,
+        locale=appointment.locale,
+        payload=payloads.snapshot(appointment, now, **extra),
+        dedupe_key=dedupe_key,
+        message_id=_new_message_id(),
+        status=OutboxStatus.QUEUED,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+            db.session.flush()
+    except IntegrityError:
+        return None
+    return message
+
+
+def _new_message_id() -> str:
+    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    return f"<{uuid.uuid4().hex}@{host}>"
+
+
+# -- retry policy ----------------------------------------------------------------------------
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Wait after the n-th failed attempt: base, 2 x base, 4 x base ... up to the maximum."""
+    base = current_app.config.get("MAIL_RETRY_BASE_SECONDS", 30)
+    ceiling = current_app.config.get("MAIL_RETRY_MAX_SECONDS", 3600)
+    return dt.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), ceiling))
+
+
+def is_permanent(error: Exception) -> bool:
+    """A 5xx answer about this message (unknown recipient, refused content) will not improve
+    by retrying; everything else (connection refused, timeouts, 4xx) might."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500 and not isinstance(error, smtplib.SMTPSenderRefused)
+    return False
+
+
+# -- claiming and recording (short transactions of their own) --------------------------------
+
+
+@dataclass
+class Claimed:
+    id: int
+    token: str
+    kind: str
+    recipient: str
+    message_id: str
+    payload: dict
+    attempts: int
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def lease_duration() -> dt.timedelta:
+    """Long enough for a whole batch to time out message by message."""
+    timeout = current_app.config.get("MAIL_TIMEOUT", 30)
+    return dt.timedelta(seconds=BATCH_SIZE * timeout + 60)
+
+
+def claim_due(now: dt.datetime, limit: int = BATCH_SIZE) -> list[Claimed]:
+    """Take due messages for this sender and commit, so that no transaction stays open while
+    talking to the mail server."""
+    ids = db.session.scalars(
+        sa.select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == OutboxStatus.QUEUED,
+            OutboxMessage.next_attempt_at <= now,
+            sa.or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until <= now),
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not ids:
+        db.session.commit()
+        return []
+    token = secrets.token_hex(16)
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .values(lease_until=now + lease_duration(), claim_token=token)
+    )
+    rows = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .order_by(OutboxMessage.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    claimed = [
+        Claimed(m.id, token, m.kind, m.recipient, m.message_id, m.payload, m.attempts) for m in rows
+    ]
+    db.session.commit()
+    return claimed
+
+
+def _mine(claim: Claimed):
+    return sa.update(OutboxMessage).where(
+        OutboxMessage.id == claim.id,
+        OutboxMessage.claim_token == claim.token,
+        OutboxMessage.status == OutboxStatus.QUEUED,
+    )
+
+
+def mark_sent(claim: Claimed, now: dt.datetime) -> bool:
+    result = db.session.execute(
+        _mine(claim).values(
+            status=OutboxStatus.SENT,
+            sent_at=now,
+            attempts=claim.attempts + 1,
+            lease_until=None,
+            claim_token=None,
+            last_error="",
+        )
+    )
+    db.session.commit()
+    if result.rowcount != 1:
+        log.warning("outbox message %s was sent after its claim lapsed", claim.id)
+    return result.rowcount == 1
+
+
+def mark_failed(claim: Claimed, error: Exception, now: dt.datetime) -> bool:
+    """Record a failed attempt: retried later with backoff, or failed for good (5xx)."""
+    attempts = claim.attempts + 1
+    permanent = is_permanent(error)
+    values = {
+        "attempts": attempts,
+        "lease_until": None,
+        "claim_token": None,
+        "last_error": f"{type(error).__name__}: {error}"[:2000],
+        "next_attempt_at": now + backoff(attempts),
+    }
+    if permanent:
+        values["status"] = OutboxStatus.FAILED
+    db.session.execute(_mine(claim).values(**values))
+    db.session.commit()
+    return permanent
+
+
+def release(claims: list[Claimed]) -> None:
+    """Give back claims that were not tried (the connection broke before their turn)."""
+    for claim in claims:
+        db.session.execute(_mine(claim).values(lease_until=None, claim_token=None))
+    db.session.commit()

@@ -1,0 +1,140 @@
+"""APScheduler in exactly one process: in the development server (`flask run` with
+SCHEDULER_ENABLED), or `flask scheduler` in production. Other packages add their jobs with
+`register_job(app, name, func, seconds)` from their init_app; a job is `func(now)` and commits
+its own work."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import click
+import sqlalchemy as sa
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+from sqlalchemy.exc import IntegrityError
+
+from terminvergabe import time
+from terminvergabe.db import db
+from terminvergabe.notify import tasks
+from terminvergabe.notify.models import SchedulerHeartbeat
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "terminvergabe.jobs"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: Callable[[dt.datetime], object]
+    seconds: float
+
+
+def register_job(app: Flask, name: str, func, seconds: float) -> None:
+    app.extensions.setdefault(EXTENSION, {})[name] = Job(name, func, seconds)
+
+
+def jobs(app: Flask) -> list[Job]:
+    return list(app.extensions.get(EXTENSION, {}).values())
+
+
+def register_notify_jobs(app: Flask) -> None:
+    config = app.config
+    register_job(app, "send_outbox", tasks.send_outbox, config["OUTBOX_INTERVAL_SECONDS"])
+    register_job(app, "queue_reminders", tasks.queue_reminders, config["REMINDER_INTERVAL_SECONDS"])
+    register_job(app, "expire_lapsed", tasks.expire_lapsed, config["EXPIRY_INTERVAL_SECONDS"])
+    register_job(app, "purge_sent_mail", tasks.purge_sent, 3600)
+
+
+def run_job(app: Flask, job: Job) -> bool:
+    """One run in its own app context; an error is logged and rolled back, the next run
+    tries again."""
+    with app.app_context():
+        try:
+            job.func(time.now())
+            beat(job.name, time.now())
+            return True
+        except Exception:
+            log.exception("scheduled job %s failed", job.name)
+            db.session.rollback()
+            return False
+        finally:
+            db.session.remove()
+
+
+def beat(name: str, now: dt.datetime) -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.merge(SchedulerHeartbeat(name=name, beat_at=now))
+        db.session.commit()
+    except IntegrityError:  # two schedulers wrote the first beat at once
+        db.session.rollback()
+
+
+def last_heartbeat() -> dt.datetime | None:
+    """When any scheduled job last finished (for a health check)."""
+    return db.session.scalar(sa.select(sa.func.max(SchedulerHeartbeat.beat_at)))
+
+
+def build(app: Flask, scheduler_class=BackgroundScheduler):
+    scheduler = scheduler_class(timezone="UTC")
+    for job in jobs(app):
+        scheduler.add_job(
+            run_job,
+            "interval",
+            args=(app, job),
+            seconds=job.seconds,
+            id=job.name,
+            max_instances=1,  # never overlap with itself in this process
+            coalesce=True,
+            next_run_time=dt.datetime.now(dt.UTC),
+        )
+    return scheduler
+
+
+# -- the development server ------------------------------------------------------------------
+
+
+def start_in_dev_server(app: Flask) -> None:
+    """Start the background scheduler when this process is the one that serves `flask run`:
+    not the reloader's watcher process, not gunicorn, not other commands or tests."""
+    if not app.config.get("SCHEDULER_ENABLED") or app.testing or not _serving_flask_run(app):
+        return
+    scheduler = build(app)
+    scheduler.start()
+    app.extensions["terminvergabe.scheduler"] = scheduler
+    atexit.register(lambda: scheduler.shutdown(wait=False))
+    log.info("scheduler started in the development server")
+
+
+def _serving_flask_run(app: Flask) -> bool:
+    context = click.get_current_context(silent=True)
+    if context is None or context.command.name != "run":
+        return False
+    reload = context.params.get("reload")
+    if reload is None:
+        reload = app.debug
+    return not reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
+
+
+# -- flask scheduler -------------------------------------------------------------------------
+
+
+def init_cli(app: Flask) -> None:
+    @app.cli.command("scheduler")
+    @click.option("--once", is_flag=True, help="Run every job once and exit (for cron).")
+    def scheduler_command(once: bool) -> None:
+        """Run the scheduled jobs (mail outbox, reminders, expiry) in the foreground."""
+        if once:
+            results = [run_job(app, job) for job in jobs(app)]
+            raise SystemExit(0 if all(results) else 1)
+        click.echo(f"scheduler: {', '.join(j.name for j in jobs(app))} (Ctrl+C stops)")
+        with contextlib.suppress(KeyboardInterrupt, SystemExit):
+            build(app, BlockingScheduler).start()
