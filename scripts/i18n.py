@@ -58,6 +58,7 @@ def _extract(output: Path, keywords: list[str]) -> None:
 
 
 def extract() -> None:
+    POT.parent.mkdir(parents=True, exist_ok=True)
     _extract_to(POT)
 
 
@@ -91,6 +92,8 @@ def _mirror_english() -> None:
     from babel.messages.pofile import write_po
 
     path = catalog_path("en")
+    if not path.exists():
+        return
     catalog = _read(path)
     for message in catalog:
         if not message.id or _is_translated(message, catalog):
@@ -107,6 +110,12 @@ def compile_catalogs() -> None:
 
 def _key(message):
     return (message.id, message.context)
+
+
+def _label(key) -> str:
+    """The message as a person finds it in the code: its (singular) msgid."""
+    msgid = key[0]
+    return repr(msgid[0] if isinstance(msgid, tuple) else msgid)
 
 
 def _read(path: Path):
@@ -153,12 +162,12 @@ def catalog_problems(language: str, expected: dict) -> list[str]:
     catalog = _read(path)
     messages = _messages(catalog)
     problems = [
-        f"{language}: not in catalog (run `make i18n`): {key[0]!r}"
+        f"{language}: not in catalog (run `make i18n`): {_label(key)}"
         for key in expected
         if key not in messages
     ]
     problems += [
-        f"{language}: stale message no longer in the code (run `make i18n`): {key[0]!r}"
+        f"{language}: stale message no longer in the code (run `make i18n`): {_label(key)}"
         for key in messages
         if key not in expected
     ]
@@ -166,12 +175,12 @@ def catalog_problems(language: str, expected: dict) -> list[str]:
         if key not in expected:
             continue
         if message.fuzzy:
-            problems.append(f"{language}: fuzzy: {key[0]!r}")
+            problems.append(f"{language}: fuzzy: {_label(key)}")
         if not _is_translated(message, catalog):
-            problems.append(f"{language}: untranslated: {key[0]!r}")
+            problems.append(f"{language}: untranslated: {_label(key)}")
             continue
-        problems += [f"{language}: {p}: {key[0]!r}" for p in _placeholder_problems(message)]
-        problems += [f"{language}: {error}: {key[0]!r}" for error in catalog_errors(message)]
+        problems += [f"{language}: {p}: {_label(key)}" for p in _placeholder_problems(message)]
+        problems += [f"{language}: {error}: {_label(key)}" for error in catalog_errors(message)]
     return problems
 
 
@@ -196,12 +205,12 @@ def check() -> list[str]:
         return ["translations/messages.pot is missing (run `make i18n`)"]
     committed = _messages(_read(POT))
     problems = [
-        f"messages.pot is out of date (run `make i18n`): new message {key[0]!r}"
+        f"messages.pot is out of date (run `make i18n`): new message {_label(key)}"
         for key in fresh
         if key not in committed
     ]
     problems += [
-        f"messages.pot is out of date (run `make i18n`): removed message {key[0]!r}"
+        f"messages.pot is out of date (run `make i18n`): removed message {_label(key)}"
         for key in committed
         if key not in fresh
     ]
