@@ -63,9 +63,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_optional_features(app: Flask) -> None:
     """Feature packages hook themselves in through an `init_app` in their package."""
-    from terminvergabe import admin, auth, counter, notify
+    from terminvergabe import admin, auth, counter, fairness, notify
 
-    for package in (notify, auth, counter, admin):
+    for package in (notify, auth, counter, admin, fairness):
         init = getattr(package, "init_app", None)
         if init is not None:
             init(app)

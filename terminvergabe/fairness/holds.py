@@ -1,0 +1,146 @@
+"""Before a hold: the proof-of-work (or, without it, a stricter rate limit) and the cap on open
+holds per client. The page and API call `guard_hold(office, now)` right before
+`operations.hold(...)`, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+import hashlib
+import hmac
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, request, session
+from flask_babel import ngettext
+from flask_limiter.util import get_remote_address
+
+from terminvergabe.booking import signals
+from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
+from terminvergabe.db import db, lock_key
+from terminvergabe.errors import DomainError
+from terminvergabe.fairness import altcha, limits
+from terminvergabe.fairness.models import FairnessSetting, HoldClient
+
+DEFAULTS = {"FAIRNESS_MAX_OPEN_HOLDS": 3}
+
+# Set while the waitlist holds a time for an offer: that hold belongs to nobody's browser.
+_system_hold = contextvars.ContextVar("fairness_system_hold", default=False)
+
+
+@contextlib.contextmanager
+def system_hold():
+    token = _system_hold.set(True)
+    try:
+        yield
+    finally:
+        _system_hold.reset(token)
+
+
+def _digest(value: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"client:{value}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def client_keys() -> tuple[str, str | None]:
+    """(IP key, browser-session key or None): keyed hashes, never the address itself."""
+    ip_key = _digest(f"ip:{get_remote_address()}")
+    token = session.get("csrf_token") if session else None
+    return ip_key, (_digest(f"session:{token}") if token else None)
+
+
+def setting(office: Office) -> FairnessSetting | None:
+    return db.session.get(FairnessSetting, office.id)
+
+
+def altcha_required(office: Office) -> bool:
+    row = setting(office)
+    if row is not None:
+        return row.altcha_required
+    return bool(current_app.config["ALTCHA_REQUIRED_DEFAULT"])
+
+
+def max_open_holds(office: Office) -> int:
+    row = setting(office)
+    if row is not None and row.max_open_holds is not None:
+        return row.max_open_holds
+    return int(current_app.config["FAIRNESS_MAX_OPEN_HOLDS"])
+
+
+def altcha_payload() -> str:
+    value = request.form.get(altcha.FIELD)
+    if value is None and request.is_json:
+        body = request.get_json(silent=True)
+        value = body.get(altcha.FIELD) if isinstance(body, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def open_holds(now: dt.datetime, ip_key: str, session_key: str | None) -> int:
+    """Holds of this client that still block a time."""
+    owner = HoldClient.ip_key == ip_key
+    if session_key:
+        owner = sa.or_(owner, HoldClient.session_key == session_key)
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(HoldClient)
+        .join(Appointment, Appointment.id == HoldClient.appointment_id)
+        .where(
+            owner,
+            Appointment.status == AppointmentStatus.HELD,
+            Appointment.hold_expires_at > now,
+        )
+    )
+
+
+def guard_hold(office: Office, now: dt.datetime) -> None:
+    """Refuse a hold that a person would not make: a bad proof-of-work, too many holds without
+    one, or more open holds than the office allows one client."""
+    if altcha_required(office):
+        payload = altcha_payload()
+        if payload:
+            altcha.verify_and_spend(payload)
+        else:
+            limits.hit("FAIRNESS_LIMIT_HOLD_WITHOUT_POW", "hold-without-pow")
+    ip_key, session_key = client_keys()
+    # Two holds from one client at the same moment must count each other.
+    lock_key(f"open-holds:{ip_key}")
+    cap = max_open_holds(office)
+    if open_holds(now, ip_key, session_key) >= cap:
+        raise DomainError(
+            "too_many_holds",
+            ngettext(
+                "You are already reserving %(num)d time. Please finish or cancel that booking "
+                "first, or wait a few minutes.",
+                "You are already reserving %(num)d times. Please finish or cancel those "
+                "bookings first, or wait a few minutes.",
+                cap,
+            ),
+            status=429,
+        )
+
+
+def _record_client(appointment: Appointment, **_kwargs) -> None:
+    """Remember who made a hold made in a request (not the waitlist's own holds)."""
+    if _system_hold.get() or not has_request_context():
+        return
+    ip_key, session_key = client_keys()
+    db.session.add(
+        HoldClient(
+            appointment_id=appointment.id,
+            ip_key=ip_key,
+            session_key=session_key,
+            created_at=appointment.created_at,
+        )
+    )
+    db.session.flush()
+
+
+def forget_old_clients(now: dt.datetime, keep: dt.timedelta = dt.timedelta(days=1)) -> int:
+    """Client keys are only needed while a hold is open; drop them a day later."""
+    result = db.session.execute(sa.delete(HoldClient).where(HoldClient.created_at < now - keep))
+    return result.rowcount or 0
+
+
+def connect() -> None:
+    signals.appointment_held.connect(_record_client, weak=False)

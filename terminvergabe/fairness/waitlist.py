@@ -1,0 +1,466 @@
+"""The waitlist: register (double opt-in), get offered a freed time in registration order, claim it
+with one click while the offer lasts, or leave.
+
+An offer is a held appointment made for the citizen (operations.hold with the offer's duration),
+so nobody else can take the time meanwhile; the database refuses a second open offer per entry
+and a second offer of the same start to the same entry. Offering is serialised per office with a
+transaction lock, so concurrent releases offer their times to different citizens, in order.
+Every function takes `now`, flushes and never commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from terminvergabe.booking import operations
+from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
+from terminvergabe.booking.params import format_selection, parse_selection
+from terminvergabe.booking.schedules import booking_window
+from terminvergabe.db import db, lock_key
+from terminvergabe.errors import DomainError
+from terminvergabe.fairness import mail
+from terminvergabe.fairness.holds import system_hold
+from terminvergabe.fairness.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
+from terminvergabe.time import local_date
+
+DEFAULTS = {
+    "WAITLIST_OFFER_MINUTES": 120,
+    "WAITLIST_OPT_IN_HOURS": 48,
+    "WAITLIST_MAX_ENTRIES_PER_EMAIL": 3,
+    "WAITLIST_MAX_DAYS_AHEAD": 120,
+}
+
+LIVE = (EntryStatus.PENDING, EntryStatus.ACTIVE)
+
+
+# -- finding ---------------------------------------------------------------------------------
+
+
+def _by_token(model, token: str):
+    if not token or len(token) > 64:
+        return None
+    row = db.session.scalar(sa.select(model).where(model.token == token))
+    if row is None or not hmac.compare_digest(row.token, token):
+        return None
+    return row
+
+
+def find_entry(token: str) -> WaitlistEntry | None:
+    return _by_token(WaitlistEntry, token)
+
+
+def find_offer(token: str) -> WaitlistOffer | None:
+    return _by_token(WaitlistOffer, token)
+
+
+def open_offer(entry: WaitlistEntry) -> WaitlistOffer | None:
+    return db.session.scalar(
+        sa.select(WaitlistOffer).where(
+            WaitlistOffer.entry_id == entry.id, WaitlistOffer.status == OfferStatus.OPEN
+        )
+    )
+
+
+def _link(endpoint: str, token: str) -> str:
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return base + url_for(endpoint, token=token, _external=False)
+
+
+# -- registration ----------------------------------------------------------------------------
+
+
+def _refuse(code: str, message: str) -> DomainError:
+    return DomainError(code, message, status=422)
+
+
+def _check_range(office: Office, first_day: dt.date, last_day: dt.date, now: dt.datetime):
+    today = local_date(now, office.zone)
+    # Later than the horizon is allowed: days released later are offered too.
+    horizon_end = today + dt.timedelta(
+        days=max(office.horizon_days, current_app.config["WAITLIST_MAX_DAYS_AHEAD"])
+    )
+    if first_day < today or last_day < first_day:
+        raise _refuse(
+            "waitlist_dates",
+            _("Please choose a date range that starts today or later and ends after it starts."),
+        )
+    if last_day > horizon_end:
+        raise _refuse(
+            "waitlist_dates",
+            _(
+                "The waitlist reaches up to %(day)s. Please choose an earlier end.",
+                day=horizon_end.isoformat(),
+            ),
+        )
+
+
+def _normalise_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise _refuse("email", _("Please enter a valid email address.")) from None
+
+
+def register(
+    office: Office,
+    selection: dict[int, int],
+    first_day: dt.date,
+    last_day: dt.date,
+    name: str,
+    email: str,
+    locale: str,
+    now: dt.datetime,
+) -> WaitlistEntry:
+    """Put a citizen on the waitlist, pending their click in the confirmation mail."""
+    operations.validate_selection(office, selection)
+    _check_range(office, first_day, last_day, now)
+    email = _normalise_email(email)
+    lock_key(f"waitlist-email:{office.id}:{email}")
+    live = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(WaitlistEntry)
+        .where(
+            WaitlistEntry.office_id == office.id,
+            WaitlistEntry.citizen_email == email,
+            WaitlistEntry.status.in_(LIVE),
+        )
+    )
+    if live >= current_app.config["WAITLIST_MAX_ENTRIES_PER_EMAIL"]:
+        raise DomainError(
+            "waitlist_cap",
+            _("This email address is already on the waitlist of this office several times."),
+            status=409,
+        )
+    entry = WaitlistEntry(
+        office=office,
+        selection=format_selection(selection),
+        first_day=first_day,
+        last_day=last_day,
+        citizen_name=name.strip()[:200],
+        citizen_email=email,
+        locale=locale,
+        status=EntryStatus.PENDING,
+        token=secrets.token_urlsafe(24),
+        created_at=now,
+        opt_in_expires_at=now + dt.timedelta(hours=current_app.config["WAITLIST_OPT_IN_HOURS"]),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    mail.send(
+        "confirm",
+        email,
+        locale,
+        _link("waitlist.confirm", entry.token),
+        entry=entry,
+        office=office,
+        leave_link=_link("waitlist.leave", entry.token),
+    )
+    return entry
+
+
+def confirm_entry(entry: WaitlistEntry, now: dt.datetime) -> WaitlistEntry:
+    """The opt-in click: the entry joins the queue now, and is offered a free time at once if
+    there is one."""
+    if entry.status == EntryStatus.ACTIVE:
+        return entry
+    if entry.status != EntryStatus.PENDING or (
+        entry.opt_in_expires_at is not None and entry.opt_in_expires_at <= now
+    ):
+        raise DomainError(
+            "waitlist_link_expired",
+            _("This link is no longer valid. Please put yourself on the waitlist again."),
+            status=410,
+        )
+    entry.status = EntryStatus.ACTIVE
+    entry.confirmed_at = now
+    db.session.flush()
+    offer_free_times(now, office=entry.office)
+    return entry
+
+
+def leave(entry: WaitlistEntry, now: dt.datetime) -> WaitlistEntry:
+    """Leave the waitlist; an open offer is withdrawn and its time goes to the next citizen."""
+    if entry.status not in LIVE:
+        return entry
+    entry.status = EntryStatus.LEFT
+    entry.ended_at = now
+    offer = open_offer(entry)
+    db.session.flush()
+    if offer is not None:
+        _end_offer(offer, OfferStatus.WITHDRAWN, now)
+        if offer.appointment.status == AppointmentStatus.HELD:
+            operations.cancel(offer.appointment, now)  # releases the time: next in line
+    return entry
+
+
+# -- offering --------------------------------------------------------------------------------
+
+
+def _queue(office: Office, day: dt.date | None = None):
+    """Active entries of an office in registration order, without an open offer."""
+    has_open = (
+        sa.select(WaitlistOffer.id)
+        .where(WaitlistOffer.entry_id == WaitlistEntry.id, WaitlistOffer.status == "open")
+        .exists()
+    )
+    query = sa.select(WaitlistEntry).where(
+        WaitlistEntry.office_id == office.id,
+        WaitlistEntry.status == EntryStatus.ACTIVE,
+        ~has_open,
+    )
+    if day is not None:
+        query = query.where(WaitlistEntry.first_day <= day, WaitlistEntry.last_day >= day)
+    return db.session.scalars(query.order_by(WaitlistEntry.confirmed_at, WaitlistEntry.id)).all()
+
+
+def _offered_starts(entry: WaitlistEntry) -> set[dt.datetime]:
+    return set(
+        db.session.scalars(
+            sa.select(WaitlistOffer.start_at).where(WaitlistOffer.entry_id == entry.id)
+        )
+    )
+
+
+def has_waiting(office_id: int) -> bool:
+    return bool(
+        db.session.scalar(
+            sa.select(WaitlistEntry.id)
+            .where(WaitlistEntry.office_id == office_id, WaitlistEntry.status == EntryStatus.ACTIVE)
+            .limit(1)
+        )
+    )
+
+
+def offer_time(office: Office, start_at: dt.datetime, now: dt.datetime) -> WaitlistOffer | None:
+    """A time was freed: offer it to the first waitlisted citizen whose services fit there."""
+    lock_key(f"waitlist:{office.id}")
+    day = local_date(start_at, office.zone)
+    for entry in _queue(office, day):
+        if start_at in _offered_starts(entry):
+            continue
+        selection = parse_selection(entry.selection)
+        if start_at not in operations.available_starts(office, selection, day, now):
+            continue
+        offer = _make_offer(entry, start_at, now)
+        if offer is not None:
+            return offer
+    return None
+
+
+def offer_free_times(now: dt.datetime, office: Office | None = None) -> int:
+    """Offer each waiting citizen (in order) the earliest free time in their range. Catches
+    what no signal announces: a cooldown that ran out, a newly released day, a hold that
+    lapsed without being expired."""
+    offices = [office] if office is not None else _offices_with_waiting()
+    made = 0
+    for each in offices:
+        lock_key(f"waitlist:{each.id}")
+        for entry in _queue(each):
+            start_at = _first_free_start(entry, now)
+            if start_at is not None and _make_offer(entry, start_at, now) is not None:
+                made += 1
+    return made
+
+
+def _offices_with_waiting() -> list[Office]:
+    ids = sa.select(WaitlistEntry.office_id).where(WaitlistEntry.status == EntryStatus.ACTIVE)
+    return list(db.session.scalars(sa.select(Office).where(Office.id.in_(ids)).order_by(Office.id)))
+
+
+def _first_free_start(entry: WaitlistEntry, now: dt.datetime) -> dt.datetime | None:
+    office = entry.office
+    window = booking_window(office, now)
+    first = max(entry.first_day, window.first_day)
+    last = min(entry.last_day, window.last_day)
+    if first > last:
+        return None
+    selection = parse_selection(entry.selection)
+    offered = _offered_starts(entry)
+    for day in operations.available_days(office, selection, now):
+        if first <= day <= last:
+            starts = operations.available_starts(office, selection, day, now)
+            free = sorted(s for s in starts if s not in offered)
+            if free:
+                return free[0]
+    return None
+
+
+def _make_offer(entry: WaitlistEntry, start_at: dt.datetime, now: dt.datetime):
+    """Hold the time for the citizen and record the offer, both or neither. None when the time
+    or the entry was taken meanwhile (the database decides)."""
+    office = entry.office
+    minutes = current_app.config["WAITLIST_OFFER_MINUTES"]
+    try:
+        with db.session.begin_nested(), system_hold():
+            appointment = operations.hold(
+                office,
+                parse_selection(entry.selection),
+                start_at,
+                now,
+                locale=entry.locale,
+                hold_minutes=minutes,
+            )
+            offer = WaitlistOffer(
+                entry=entry,
+                appointment=appointment,
+                start_at=start_at,
+                status=OfferStatus.OPEN,
+                token=secrets.token_urlsafe(24),
+                created_at=now,
+                expires_at=appointment.hold_expires_at,
+            )
+            db.session.add(offer)
+            db.session.flush()
+    except (DomainError, IntegrityError):
+        return None
+    mail.send(
+        "offer",
+        entry.citizen_email,
+        entry.locale,
+        _link("waitlist.offer", offer.token),
+        entry=entry,
+        offer=offer,
+        office=office,
+        minutes=minutes,
+        leave_link=_link("waitlist.leave", entry.token),
+    )
+    return offer
+
+
+# -- claiming and lapsing --------------------------------------------------------------------
+
+
+def _lock(model, id_):
+    return db.session.scalar(
+        sa.select(model)
+        .where(model.id == id_)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def claim(offer: WaitlistOffer, name: str, now: dt.datetime) -> Appointment:
+    """One click books the offered time for the citizen. A second click shows the booking."""
+    offer = _lock(WaitlistOffer, offer.id)
+    appointment = _lock(Appointment, offer.appointment_id)
+    if offer.status == OfferStatus.CLAIMED:
+        return appointment
+    if not offer.is_open(now):
+        raise DomainError(
+            "offer_expired",
+            _("This offer has expired and the time was offered to the next person waiting."),
+            status=410,
+        )
+    entry = offer.entry
+    operations.confirm(appointment, name or entry.citizen_name, entry.citizen_email, "", now)
+    _end_offer(offer, OfferStatus.CLAIMED, now)
+    return appointment
+
+
+def _end_offer(offer: WaitlistOffer, status: OfferStatus, now: dt.datetime) -> None:
+    if offer.status != OfferStatus.OPEN:
+        return
+    offer.status = status
+    offer.ended_at = now
+    if status == OfferStatus.CLAIMED:
+        offer.entry.status = EntryStatus.BOOKED
+        offer.entry.ended_at = now
+    db.session.flush()
+
+
+def expire_offers(now: dt.datetime) -> int:
+    """Open offers whose time ran out lapse; their hold expires and the freed time goes to the
+    next citizen in line (through time_released)."""
+    lapsed = db.session.scalars(
+        sa.select(WaitlistOffer.id).where(
+            WaitlistOffer.status == OfferStatus.OPEN, WaitlistOffer.expires_at <= now
+        )
+    ).all()
+    count = 0
+    for offer_id in lapsed:
+        offer = _lock(WaitlistOffer, offer_id)
+        appointment = _lock(Appointment, offer.appointment_id)
+        if offer.status != OfferStatus.OPEN:
+            continue
+        _end_offer(offer, OfferStatus.LAPSED, now)
+        operations.expire(appointment, now)
+        count += 1
+    return count
+
+
+def expire_entries(now: dt.datetime) -> int:
+    """Entries whose date range is over, and registrations never confirmed, end."""
+    count = 0
+    entries = db.session.scalars(
+        sa.select(WaitlistEntry).where(WaitlistEntry.status.in_(LIVE))
+    ).all()
+    for entry in entries:
+        over = entry.last_day < local_date(now, entry.office.zone)
+        unconfirmed = (
+            entry.status == EntryStatus.PENDING
+            and entry.opt_in_expires_at is not None
+            and entry.opt_in_expires_at <= now
+        )
+        if over or unconfirmed:
+            entry.status = EntryStatus.EXPIRED
+            entry.ended_at = now
+            offer = open_offer(entry)
+            if offer is not None:
+                _end_offer(offer, OfferStatus.WITHDRAWN, now)
+                if offer.appointment.status == AppointmentStatus.HELD:
+                    operations.cancel(offer.appointment, now)
+            count += 1
+    db.session.flush()
+    return count
+
+
+# -- signal receivers ------------------------------------------------------------------------
+
+
+def on_time_released(office: Office, counter_id, start_at, end_at, **_kwargs) -> None:
+    from terminvergabe.time import now
+
+    if has_waiting(office.id):
+        offer_time(office, start_at, now())
+
+
+def _offer_of(appointment: Appointment) -> WaitlistOffer | None:
+    return db.session.scalar(
+        sa.select(WaitlistOffer).where(
+            WaitlistOffer.appointment_id == appointment.id,
+            WaitlistOffer.status == OfferStatus.OPEN,
+        )
+    )
+
+
+def on_appointment_ended(appointment: Appointment, **_kwargs) -> None:
+    """A held offer that expired or was cancelled by another path ends its offer first, so
+    that the release that follows goes to the next citizen."""
+    offer = _offer_of(appointment)
+    if offer is not None:
+        status = (
+            OfferStatus.LAPSED
+            if appointment.status == AppointmentStatus.EXPIRED
+            else OfferStatus.WITHDRAWN
+        )
+        _end_offer(offer, status, appointment.cancelled_at or offer.expires_at)
+
+
+def on_appointment_confirmed(appointment: Appointment, **_kwargs) -> None:
+    offer = _offer_of(appointment)
+    if offer is not None:
+        _end_offer(offer, OfferStatus.CLAIMED, appointment.confirmed_at)
+
+
+def entry_selection_names(entry: WaitlistEntry) -> list[tuple[str, int]]:
+    selection = parse_selection(entry.selection)
+    names = {s.id: s.name for s in entry.office.services}
+    return [(names.get(sid, "?"), qty) for sid, qty in sorted(selection.items())]
