@@ -147,6 +147,17 @@ def _busy_by_counter_day(office, counters, first, last, now, exclude_appointment
     return busy
 
 
+def _wall_to_utc(day: dt.date, wall: dt.time, zone) -> dt.datetime:
+    """The instant of a local wall time; a time in the hour skipped when clocks go forward
+    counts as the moment of the switch (a shift from 02:30 starts at 03:00 summer time)."""
+    instant = local_to_utc(day, wall, zone)
+    probe = dt.datetime.combine(day, wall)
+    while instant is None:
+        probe += dt.timedelta(minutes=1)
+        instant = local_to_utc(probe.date(), probe.time(), zone)
+    return instant
+
+
 def counter_days(
     office: Office,
     first: dt.date,
@@ -176,6 +187,7 @@ def counter_days(
         .join(StaffMember)
         .where(
             StaffMember.office_id == office.id,
+            StaffMember.active,
             ShiftException.date.between(first, last),
         )
     ):
@@ -206,8 +218,8 @@ def counter_days(
             if staff_skills.get(staff_id):
                 skills = skills & staff_skills[staff_id]
             for lo, hi in _clip(start, end, hours[day.weekday()]):
-                lo_at, hi_at = local_to_utc(day, lo, zone), local_to_utc(day, hi, zone)
-                if lo_at and hi_at and lo_at < hi_at:
+                lo_at, hi_at = _wall_to_utc(day, lo, zone), _wall_to_utc(day, hi, zone)
+                if lo_at < hi_at:
                     staffed[counter_id].append(StaffedInterval(lo_at, hi_at, skills))
         if staffed:
             result[day] = [
