@@ -22,7 +22,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date, format_time, get_locale
+from flask_babel import format_date, format_time, get_locale, refresh
 from flask_babel import gettext as _
 
 from terminvergabe.booking import operations, params
@@ -89,6 +89,13 @@ def status_label(status: str) -> str:
     }.get(status, status)
 
 
+@bp.before_app_request
+def _choose_locale_per_request() -> None:
+    """Flask-Babel keeps the chosen locale on `g`, which outlives a request when an app context
+    was already pushed (tests, CLI): choose it again for every request."""
+    refresh()
+
+
 # -- lookups ---------------------------------------------------------------------------------
 
 
@@ -118,6 +125,8 @@ def _chosen(office: Office, selection: dict[int, int]) -> list[tuple]:
 
 def _lapsed(appointment: Appointment):
     """Expire a lapsed hold or opt-in and say so; None while the appointment is still alive."""
+    if appointment.status == AppointmentStatus.EXPIRED:
+        return _expired_page(appointment.office)
     if not appointment.is_hold_expired(now()):
         return None
     operations.expire(appointment, now())
