@@ -18,8 +18,13 @@ log = logging.getLogger(__name__)
 
 mail = flask_mail.Mail()
 
-# Errors after which the connection is unusable: stop the batch, give the rest back.
-CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError, OSError)
+
+def breaks_connection(error: Exception) -> bool:
+    """After these the connection is unusable: stop the batch and give the rest back. (An SMTP
+    answer refusing one message is an OSError too, but the connection goes on.)"""
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return True
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
 
 
 class PreparedMessage(flask_mail.Message):
@@ -89,13 +94,12 @@ def _send_batch(connection, claims, clock, report) -> None:
         try:
             email = mails.compose(claim.kind, claim.payload, claim.message_id, sender_address())
             connection.send(PreparedMessage(email, sender_address(), claim.recipient))
-        except CONNECTION_ERRORS as error:
+        except Exception as error:  # noqa: BLE001  (refused, unrenderable, or connection lost)
+            log.warning("outbox message %s not sent: %s", claim.id, error)
             _record_failure(claim, error, clock(), report)
-            outbox.release(claims[index + 1 :])
-            return
-        except Exception as error:  # noqa: BLE001  (a refused or unrenderable message)
-            log.exception("outbox message %s not sent", claim.id)
-            _record_failure(claim, error, clock(), report)
+            if breaks_connection(error):
+                outbox.release(claims[index + 1 :])
+                return
         else:
             outbox.mark_sent(claim, clock())
             report.sent += 1
