@@ -9,7 +9,7 @@ DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     "BABEL_DEFAULT_LOCALE": "de",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
-    "LANGUAGES": ["de", "en"],
+    "LANGUAGES": ["de", "en", "tr", "ar", "uk"],
     "BASE_URL": "http://127.0.0.1:5000",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
