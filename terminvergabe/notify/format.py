@@ -25,7 +25,7 @@ def time_text(payload: dict, key: str = "start_at") -> str:
 
 
 def when_text(payload: dict, key: str = "start_at") -> str:
-    """ "Dienstag, 13. Januar 2026, 10:00–10:40" / "Tuesday, January 13, 2026, 10:00 AM–10:40 AM"."""
+    """Date and time span: "Dienstag, 13. Januar 2026, 10:00–10:40"."""
     end = time_text(payload, "end_at") if key == "start_at" else None
     span = f"{time_text(payload, key)}–{end}" if end else time_text(payload, key)
     return _("%(date)s, %(time)s", date=date_text(payload, key), time=span)
