@@ -3,8 +3,8 @@
 import subprocess
 import textwrap
 
-import ics
 import icalendar
+import ics
 import vobject
 
 LIBICAL_SCRIPT = textwrap.dedent(

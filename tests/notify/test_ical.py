@@ -19,8 +19,14 @@ from .conftest import book
 BERLIN = ZoneInfo("Europe/Berlin")
 SEASONS = {
     # (clock, appointment start): a Tuesday 10:00 in Berlin, CET and CEST
-    "winter": (dt.datetime(2026, 1, 12, 8, 0, tzinfo=dt.UTC), dt.datetime(2026, 1, 13, 9, 0)),
-    "summer": (dt.datetime(2026, 7, 13, 6, 0, tzinfo=dt.UTC), dt.datetime(2026, 7, 14, 8, 0)),
+    "winter": (
+        dt.datetime(2026, 1, 12, 8, tzinfo=dt.UTC),
+        dt.datetime(2026, 1, 13, 9, tzinfo=dt.UTC),
+    ),
+    "summer": (
+        dt.datetime(2026, 7, 13, 6, tzinfo=dt.UTC),
+        dt.datetime(2026, 7, 14, 8, tzinfo=dt.UTC),
+    ),
 }
 
 
@@ -37,7 +43,6 @@ def composed(row: OutboxMessage):
 @pytest.mark.parametrize("season", ["winter", "summer"])
 def test_confirm_rebook_cancel_calendars(app_ctx, mail_office, season, locale):
     now, start = SEASONS[season]
-    start = start.replace(tzinfo=dt.UTC)
     app_ctx.config["FROZEN_NOW"] = now
     appointment = book(mail_office, now, start_at=start, locale=locale)
     operations.rebook(appointment, start + dt.timedelta(hours=1), now)
