@@ -79,11 +79,9 @@ def anonymise(now: dt.datetime, days: int | None = None) -> int:
     return changed
 
 
-def run_scheduled() -> int:
-    """The job for the notify package's scheduler: anonymise and commit."""
-    from terminvergabe.time import now
-
-    changed = anonymise(now())
+def job(now: dt.datetime) -> int:
+    """The scheduled job (notify's scheduler passes the time): anonymise and commit."""
+    changed = anonymise(now)
     db.session.commit()
     return changed
 

@@ -4,10 +4,12 @@ import datetime as dt
 
 import pytest
 
-from terminvergabe.booking import operations
+from terminvergabe.auth import operations
+from terminvergabe.booking import operations as booking
+from terminvergabe.booking.models import Role
 from terminvergabe.db import db
 from tests import factories
-from tests.auth.staff import create_staff_set, log_in
+from tests.auth.staff import PASSWORD, create_staff_set, log_in
 
 # Tuesday 13 January 2026, 10:00 in Berlin (the tests' clock is Monday 09:00).
 TUESDAY_10 = dt.datetime(2026, 1, 13, 9, 0, tzinfo=dt.UTC)
@@ -26,9 +28,14 @@ def staff(office, other_office):
 
 
 @pytest.fixture
-def manager(client, staff):
-    log_in(client, staff["office_manager"])
-    return staff["office_manager"]
+def manager(client, office):
+    """The office manager, logged in (one account: password hashing is slow on purpose)."""
+    member = operations.create_staff(
+        "manager", PASSWORD, "Office Manager", [Role.OFFICE_MANAGER], office
+    )
+    db.session.commit()
+    log_in(client, member)
+    return member
 
 
 def service_id(office, name):
@@ -38,6 +45,6 @@ def service_id(office, name):
 def book(office, start_at, now, email, services=(("Personalausweis beantragen", 1),), name="Erika"):
     """A confirmed appointment (committed by the caller)."""
     selection = {service_id(office, n): q for n, q in services}
-    appointment = operations.hold(office, selection, start_at, now)
-    operations.confirm(appointment, name, email, "0221 12345", now)
+    appointment = booking.hold(office, selection, start_at, now)
+    booking.confirm(appointment, name, email, "0221 12345", now)
     return appointment
