@@ -63,8 +63,8 @@ def init_app(app) -> None:
         status = error.code or 500
         message = _messages().get(status, error.description or "")
         response = error_response(status, f"http_{status}", message)
-        if status == 429 and error.get_headers():
-            # keep Retry-After and similar headers from the original error
+        if status in (405, 429):
+            # keep Allow (405, RFC 9110) and Retry-After (429) from the original error
             body, code = response
             resp = app.make_response((body, code))
             for key, value in error.get_headers():

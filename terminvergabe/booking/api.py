@@ -9,6 +9,8 @@ An appointment is only ever reachable by its manage token, never by its numeric 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -29,6 +31,9 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_INTEGER = 2**31 - 1
 NAME_MAX, EMAIL_MAX, PHONE_MAX = 200, 254, 50
 PHONE_CHARACTERS = frozenset("0123456789 +-/()")
+OFFICE_SLUG_MAX = 64
+# Manage tokens are URL-safe base64 (secrets.token_urlsafe); anything else cannot be one.
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Statuses in which the citizen may show the check-in credential (QR code) at the front desk.
 CHECKIN_STATUSES = (AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN)
 
@@ -148,7 +153,9 @@ def rebook(token: str):
 
 
 def _office(slug: str) -> Office:
-    office = db.session.scalar(sa.select(Office).where(Office.slug == slug))
+    office = None
+    if _storable(slug) and len(slug) <= OFFICE_SLUG_MAX:
+        office = db.session.scalar(sa.select(Office).where(Office.slug == slug))
     if office is None:
         raise DomainError("not_found", _("There is no office with this name."), 404)
     return office
@@ -157,7 +164,7 @@ def _office(slug: str) -> Office:
 def _appointment(token: str, refuse_lapsed: bool = False) -> Appointment:
     """The appointment of a manage token. A hold that lapsed is marked expired now (and the
     change committed), so that every reader sees the same status whether or not the sweep ran."""
-    found = operations.find_by_manage_token(token)
+    found = operations.find_by_manage_token(token) if TOKEN_PATTERN.fullmatch(token) else None
     if found is None:
         raise DomainError("not_found", _("There is no appointment with this link."), 404)
     if operations.expire(found, current_time()):
@@ -219,6 +226,12 @@ def _read_body(required: dict[str, type], optional: dict[str, type]) -> dict:
             problems[field] = _("This field is unknown.")
     _refuse(problems)
     return body
+
+
+def _storable(text: str) -> bool:
+    """False for control characters (NUL cannot be stored in PostgreSQL at all) and lone
+    surrogates (which no database encoding accepts)."""
+    return not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
 
 
 def _is_type(value, kind: type) -> bool:
@@ -288,15 +301,17 @@ def _contact_fields(body: dict) -> tuple[str, str, str]:
     problems = {}
     if not name:
         problems["name"] = _("Please enter your name.")
-    elif len(name) > NAME_MAX:
+    elif len(body["name"]) > NAME_MAX:
         problems["name"] = _("Please use at most %(max)d characters.", max=NAME_MAX)
+    elif not _storable(name):
+        problems["name"] = _("Please remove the control characters from your name.")
     try:
-        email = validate_email(email, check_deliverability=False).normalized
-        if len(email) > EMAIL_MAX:
+        if len(body["email"]) > EMAIL_MAX or not _storable(email):
             raise EmailNotValidError(email)
+        email = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError:
         problems["email"] = _("Please enter a valid email address, e.g. name@example.org.")
-    if len(phone) > PHONE_MAX or not set(phone) <= PHONE_CHARACTERS:
+    if len(body.get("phone", "")) > PHONE_MAX or not set(phone) <= PHONE_CHARACTERS:
         problems["phone"] = _(
             "Please enter a phone number with digits, spaces and + - / ( ) only, "
             "at most %(max)d characters.",

@@ -316,12 +316,15 @@ def _hold_request(languages: list[str]) -> dict:
     }
 
 
+# No control characters (JSON Schema patterns are ECMA-262 regular expressions).
+_NO_CONTROL = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+
 _CONFIRM_REQUEST = {
     "type": "object",
     "required": ["name", "email"],
     "properties": {
-        "name": {"type": "string", "minLength": 1, "maxLength": 200},
-        "email": {"type": "string", "format": "email", "maxLength": 254},
+        "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": _NO_CONTROL},
+        "email": {"type": "string", "format": "email", "maxLength": 254, "pattern": _NO_CONTROL},
         "phone": {"type": "string", "maxLength": 50, "pattern": "^[0-9 +/()-]*$"},
     },
     "additionalProperties": False,

@@ -3,18 +3,24 @@ input, languages, and the served OpenAPI document. Every JSON response a test re
 the `api` fixture is validated against the schema the document gives for it."""
 
 import datetime as dt
+import os
 import re
 
+import flask
 import flask_babel
 import pytest
+import schemathesis
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from terminvergabe.booking import operations
+from terminvergabe.booking import openapi, operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus
+from terminvergabe.config import DEFAULTS
 from terminvergabe.db import db
 from tests import factories
 
@@ -115,6 +121,10 @@ def booked(api, office, email="erika@example.org", start=START):
 
 def appointment_count():
     return db.session.scalar(sa.select(sa.func.count()).select_from(Appointment))
+
+
+def current_now():
+    return flask.current_app.config["FROZEN_NOW"]
 
 
 def move_clock(app, to):
@@ -729,3 +739,66 @@ def test_every_schema_in_the_document_is_used(api, app_ctx):
     text = str(api.document["paths"]) + str(api.document["components"])
     for name in api.document["components"]["schemas"]:
         assert f"#/components/schemas/{name}'" in text, name
+
+
+def test_wrong_method_names_the_allowed_ones(api, office):
+    response = api.client.delete("/api/v1/offices/testamt/holds")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "OPTIONS, POST"
+    assert response.get_json()["error"]["code"] == "http_405"
+
+
+# -- schemathesis: generated requests, valid and invalid, against every operation ------------
+
+# Examples per operation; FUZZ_EXAMPLES=500 in the environment for a long run by hand.
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
+FUZZ_SCHEMA = schemathesis.openapi.from_dict(openapi.document(DEFAULTS["LANGUAGES"]))
+# Unknown query parameters are ignored, as web clients add their own (cache busters).
+FUZZ_SCHEMA.config.generation.update(allow_extra_parameters=False, deterministic=True)
+
+
+@pytest.fixture
+def free_starts(app_ctx, office):
+    """Free start times for one short service, earliest first, to hand out one per example."""
+    now = current_now()
+    selection = {office.services[2].id: 1}
+    days = operations.available_days(office, selection, now)[:5]
+    return iter(
+        [
+            s
+            for day in days
+            for s in sorted(operations.available_starts(office, selection, day, now))
+        ]
+    )
+
+
+@FUZZ_SCHEMA.parametrize()
+@settings(
+    max_examples=FUZZ_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_generated_requests_get_documented_answers_and_never_a_500(
+    case, app_ctx, office, free_starts
+):
+    """No 500, every response as documented, and schema-violating requests refused. The
+    generated slug and token are replaced by real ones, so that requests get past the lookup;
+    a refusal of a schema-valid request (a taken time, an unknown service) is fine."""
+    parameters = case.path_parameters or {}
+    if "slug" in parameters:
+        parameters["slug"] = office.slug
+    if "token" in parameters:
+        confirmed = case.path.endswith("rebook")
+        parameters["token"] = _fresh_appointment(office, next(free_starts), confirmed)
+    case.call_and_validate(app=app_ctx, excluded_checks=[positive_data_acceptance])
+
+
+def _fresh_appointment(office, start, confirmed: bool) -> str:
+    now = current_now()
+    appointment = operations.hold(office, {office.services[2].id: 1}, start, now)
+    if confirmed:
+        email = f"{appointment.booking_code.lower()}@example.org"  # unique: no email cap
+        operations.confirm(appointment, "Erika", email, "", now)
+    db.session.commit()
+    return appointment.manage_token
