@@ -60,3 +60,13 @@ def scarce_office(app_ctx, now):
             booked.append(appointment)
     db.session.commit()
     return office, booked
+
+
+# Browser fixtures (live server, Chromium) shared with tests/browser.
+from tests.browser.conftest import (  # noqa: E402, F401
+    _live_server_thread,
+    base_url,
+    browser_context_args,
+    browser_type_launch_args,
+    live_server,
+)
