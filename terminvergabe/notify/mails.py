@@ -66,7 +66,10 @@ def context(kind: str, payload: dict, qr_cid: str | None) -> dict:
         "city_line": f"{office['postcode']} {office['city']}".strip(),
         "citizen_name": payload["citizen"]["name"],
         "services": [service_line(item) for item in payload["items"]],
-        "bring": [item for item in payload["items"] if item["what_to_bring"]],
+        # What to bring matters only for a visit that still takes place.
+        "bring": []
+        if kind == MailKind.CANCELLED
+        else [item for item in payload["items"] if item["what_to_bring"]],
         "when": when_text(payload),
         "date": date_text(payload),
         "time": time_text(payload),
