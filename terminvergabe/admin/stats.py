@@ -61,7 +61,8 @@ def minutes_between(start, end):
     """(end - start) in minutes, as a float expression."""
     if _dialect() == "postgresql":
         return sa.extract("epoch", end - start) / 60.0
-    return (sa.func.julianday(end) - sa.func.julianday(start)) * 1440.0
+    # julianday() is a float of days: round to whole seconds so 5 minutes is not 4.99999
+    return sa.func.round((sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0) / 60.0
 
 
 def utc_hour(column):
@@ -277,8 +278,9 @@ def durations(period: Range, tickets: TicketColumns | None, begin: str, end: str
     zone = period.office.zone
     for service_id, hour_key, bin_, number, total in rows:
         local_hour = _local(hour_key, zone).hour
-        result.by_service.setdefault(service_id, Distribution()).add(bin_, number, total or 0)
-        result.by_hour.setdefault(local_hour, Distribution()).add(bin_, number, total or 0)
+        total = float(total or 0)  # PostgreSQL sums to Decimal
+        result.by_service.setdefault(service_id, Distribution()).add(bin_, number, total)
+        result.by_hour.setdefault(local_hour, Distribution()).add(bin_, number, total)
     result.by_hour = dict(sorted(result.by_hour.items()))
     return result
 

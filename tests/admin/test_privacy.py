@@ -1,0 +1,194 @@
+"""Retention, export and erasure: no personal data of old appointments stays in any table,
+and the statistics do not change."""
+
+import dataclasses
+import datetime as dt
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from terminvergabe.admin import audit, privacy, stats
+from terminvergabe.admin.models import AuditEntry
+from terminvergabe.booking import operations
+from terminvergabe.booking.models import Appointment
+from terminvergabe.db import db
+from terminvergabe.errors import DomainError
+from tests.admin import history
+from tests.admin.conftest import TUESDAY_10, book
+
+FIRST = dt.date(2025, 11, 3)
+
+
+def personal_data_left(needles: list[str]) -> list[str]:
+    """Where any of `needles` (names, addresses, phone numbers) still appears in any text
+    column of any table, as table.column."""
+    found = []
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, sa.String | sa.Text | sa.JSON)]
+        if not columns:
+            continue
+        for row in db.session.execute(sa.select(*columns)):
+            for column, value in zip(columns, row, strict=True):
+                text = (
+                    json.dumps(value, ensure_ascii=False)
+                    if column.type.__class__ is sa.JSON
+                    else str(value or "")
+                )
+                if any(needle in text for needle in needles):
+                    found.append(f"{table.name}.{column.name}")
+    return sorted(set(found))
+
+
+def _figures(office, now):
+    report = stats.report(office, FIRST, FIRST + dt.timedelta(days=27), now)
+    return (
+        dataclasses.asdict(report.counts),
+        {k: (d.bins, d.count, round(d.total, 6)) for k, d in report.waiting.by_service.items()},
+        {k: (d.bins, d.count) for k, d in report.service_time.by_hour.items()},
+        [(u.counter.id, u.booked_minutes, u.staffed_minutes) for u in report.utilisation],
+        report.services_booked,
+    )
+
+
+def _needles(visits):
+    ids = [v.appointment_id for v in visits if v.appointment_id]
+    return (
+        [f"person{i}@example.org" for i in ids]
+        + [f"Person {i}" for i in ids]
+        + [f"0221 {i:06d}" for i in ids]
+    )
+
+
+def _queue_mails_for(appointments):
+    """Mails as the notify package would have queued them, with address and name inside."""
+    try:
+        from terminvergabe.notify.models import OutboxMessage
+    except ImportError:
+        return
+    for a in appointments:
+        db.session.add(
+            OutboxMessage(
+                kind="confirmed",
+                appointment_id=a.id,
+                recipient=a.citizen_email,
+                locale="de",
+                payload={"name": a.citizen_name, "phone": a.citizen_phone},
+                message_id=f"<m{a.id}@test>",
+                status="sent",
+                created_at=a.created_at,
+                next_attempt_at=a.created_at,
+                sent_at=a.created_at,
+            )
+        )
+
+
+def test_retention_leaves_no_personal_data_and_statistics_unchanged(office, now):
+    visits = history.generate(office, FIRST, 28, per_day=6, seed=11)
+    old = db.session.scalars(sa.select(Appointment)).all()
+    _queue_mails_for(old[:20])
+    recent = book(office, TUESDAY_10, now, "recent@example.org", name="Recent Citizen")
+    db.session.commit()
+    before = _figures(office, now)
+    assert personal_data_left(_needles(visits)[:5])  # the check finds data where there is some
+
+    changed = privacy.anonymise(now)
+    db.session.commit()
+
+    assert changed >= len(old)
+    assert personal_data_left(_needles(visits)) == []
+    assert _figures(office, now) == before
+    db.session.refresh(recent)  # a future appointment keeps its data
+    assert recent.citizen_email == "recent@example.org"
+    assert privacy.anonymise(now) == 0  # idempotent: a second run changes nothing
+
+
+def test_retention_days_are_configurable(app, office, now):
+    appointment = book(office, TUESDAY_10, now, "a@example.org")
+    db.session.commit()
+    after_visit = appointment.end_at + dt.timedelta(days=5)
+    assert privacy.anonymise(after_visit) == 0  # default 30 days
+    app.config["RETENTION_DAYS"] = 3
+    try:
+        assert privacy.anonymise(after_visit) >= 1
+    finally:
+        app.config["RETENTION_DAYS"] = 30
+    db.session.expire_all()
+    assert db.session.get(Appointment, appointment.id).citizen_email == ""
+
+
+def test_flask_privacy_anonymise_command(app, office, now):
+    history.generate(office, FIRST, 7, per_day=2, seed=5)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["privacy", "anonymise"])
+    assert result.exit_code == 0, result.output
+    assert "Anonymised" in result.output
+    db.session.expire_all()
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Appointment)
+            .where(Appointment.citizen_email != "")
+        )
+        == 0
+    )
+
+
+def test_retention_job_is_on_the_scheduler(app):
+    try:
+        from terminvergabe.notify import scheduler
+    except ImportError:
+        pytest.skip("no scheduler")
+    assert "anonymise" in {job.name for job in scheduler.jobs(app)}
+
+
+def test_export_gives_the_citizens_data_as_json(client, office, manager, now):
+    a = book(office, TUESDAY_10, now, "erika@example.org", name="Erika Mustermann")
+    book(office, TUESDAY_10, now, "other@example.org", name="Someone Else")
+    audit.record(manager, "note", a, at=now)
+    db.session.commit()
+    response = client.post(
+        f"/admin/{office.id}/privacy", data={"email": " Erika@Example.org", "action": "export"}
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    data = json.loads(response.get_data(as_text=True))
+    assert [x["name"] for x in data["appointments"]] == ["Erika Mustermann"]
+    assert data["appointments"][0]["history"][0]["action"] == "note"
+    assert "Someone Else" not in response.get_data(as_text=True)
+
+
+def test_erase_refuses_while_appointments_are_upcoming_then_erases(client, office, manager, now):
+    a = book(office, TUESDAY_10, now, "erika@example.org", name="Erika Mustermann")
+    db.session.commit()
+    response = client.post(
+        f"/admin/{office.id}/privacy?lang=en",
+        data={"email": "erika@example.org", "action": "erase"},
+    )
+    assert response.status_code == 409
+    assert "cancel them first" in response.get_data(as_text=True)
+    operations.cancel(db.session.get(Appointment, a.id), now, by="office")
+    db.session.commit()
+    response = client.post(
+        f"/admin/{office.id}/privacy", data={"email": "erika@example.org", "action": "erase"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert personal_data_left(["erika@example.org", "Erika Mustermann"]) == []
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "erase"))
+    assert entry.actor_id == manager.id and entry.appointment_id == a.id
+
+
+def test_erase_needs_an_address(office, now):
+    with pytest.raises(DomainError):
+        privacy.erase("  ", None, now)
+
+
+def test_audit_record(office, manager, now):
+    a = book(office, TUESDAY_10, now, "a@example.org")
+    entry = audit.record(manager, "check_in", a, at=now, counter="Schalter 1", at_time=now)
+    assert entry.office_id == office.id and entry.actor_name == "Office Manager"
+    assert entry.details == {"counter": "Schalter 1", "at_time": now.isoformat()}
+    system = audit.record(None, "expire", a, at=now)
+    assert system.actor_name == "system"
+    assert [e.id for e in audit.entries(office.id)] == [system.id, entry.id]

@@ -1,0 +1,129 @@
+"""Statistics against figures computed by hand from the generated records."""
+
+import datetime as dt
+from collections import Counter as Tally
+from collections import defaultdict
+
+import pytest
+
+from terminvergabe.admin import stats
+from terminvergabe.booking.models import AppointmentStatus
+from terminvergabe.db import db
+from tests.admin import history
+
+FIRST = dt.date(2025, 12, 1)  # Monday
+LAST = dt.date(2025, 12, 19)  # Friday, three weeks
+
+
+@pytest.fixture
+def visits(office):
+    records = history.generate(office, FIRST, 21, per_day=12, seed=7)
+    db.session.commit()
+    return records
+
+
+def _bin(minutes: float) -> int:
+    return next((i for i, bound in enumerate(stats.BINS) if minutes < bound), len(stats.BINS))
+
+
+def _expected_durations(visits, zone, begin, end):
+    by_service, by_hour = defaultdict(list), defaultdict(list)
+    for v in visits:
+        if getattr(v, begin) is None:
+            continue
+        minutes = (getattr(v, end) - getattr(v, begin)).total_seconds() / 60
+        by_service[v.service_id].append(minutes)
+        by_hour[getattr(v, begin).astimezone(zone).hour].append(minutes)
+    return by_service, by_hour
+
+
+def _check(dist, minutes):
+    assert dist.count == len(minutes)
+    assert dist.mean == pytest.approx(sum(minutes) / len(minutes), abs=1e-3)
+    assert dist.bins == [Tally(_bin(m) for m in minutes)[i] for i in range(len(stats.BINS) + 1)]
+
+
+def test_counts_match_the_generated_records(office, visits, now):
+    report = stats.report(office, FIRST, LAST, now)
+    booked = [v for v in visits if v.confirmed]
+    assert report.counts.booked == len(booked)
+    assert report.counts.cancelled == sum(v.status == AppointmentStatus.CANCELLED for v in booked)
+    assert report.counts.no_shows == sum(v.status == AppointmentStatus.NO_SHOW for v in booked)
+    assert report.counts.done == sum(v.status == AppointmentStatus.DONE for v in booked)
+    if stats.ticket_columns() is not None:
+        assert report.counts.walk_ins == sum(v.walk_in for v in visits)
+    per_day = Tally(v.start_at.astimezone(office.zone).date() for v in booked)
+    assert {d: t["booked"] for d, t in report.counts.by_day.items()} == dict(per_day)
+    assert report.counts.booked > 100  # the data really exercise the queries
+
+
+def test_waiting_and_service_times_by_service_and_hour(office, visits, now):
+    if stats.ticket_columns() is None:
+        pytest.skip("the counter package's Ticket model is not there")
+    report = stats.report(office, FIRST, LAST, now)
+    for durations, begin, end in (
+        (report.waiting, "arrived_at", "called_at"),
+        (report.service_time, "started_at", "finished_at"),
+    ):
+        by_service, by_hour = _expected_durations(visits, office.zone, begin, end)
+        assert set(durations.by_service) == set(by_service)
+        for service_id, minutes in by_service.items():
+            _check(durations.by_service[service_id], minutes)
+        assert list(durations.by_hour) == sorted(by_hour)
+        for hour, minutes in by_hour.items():
+            _check(durations.by_hour[hour], minutes)
+
+
+def test_utilisation_is_booked_over_staffed_minutes(office, visits, now):
+    report = stats.report(office, FIRST, LAST, now)
+    occupying = {s.value for s in stats.OCCUPYING}
+    open_days = sum(1 for n in range(19) if (FIRST + dt.timedelta(n)).weekday() < 5)
+    for u in report.utilisation:
+        booked = sum(
+            v.minutes for v in visits if v.counter_id == u.counter.id and v.status in occupying
+        )
+        assert u.booked_minutes == pytest.approx(booked)
+        assert u.staffed_minutes == open_days * 4 * 60  # 08:00-12:00 on every weekday
+        assert u.ratio == pytest.approx(booked / (open_days * 240))
+
+
+def test_a_range_outside_the_data_is_empty(office, visits, now):
+    report = stats.report(office, dt.date(2026, 2, 2), dt.date(2026, 2, 6), now)
+    assert report.counts.booked == 0
+    assert report.waiting.overall.count == 0
+
+
+def test_hour_of_day_follows_the_office_zone_across_dst(office, now):
+    """26 October 2025: clocks went back; 09:00 local is 08:00 UTC after, 07:00 before."""
+    records = history.generate(office, dt.date(2025, 10, 20), 14, per_day=4, seed=3)
+    db.session.commit()
+    report = stats.report(office, dt.date(2025, 10, 20), dt.date(2025, 11, 2), now)
+    if stats.ticket_columns() is None:
+        pytest.skip("the counter package's Ticket model is not there")
+    hours = {v.arrived_at.astimezone(office.zone).hour for v in records if v.arrived_at}
+    assert set(report.waiting.by_hour) == hours
+
+
+def test_csv_export(client, office, visits, manager):
+    response = client.get(
+        f"/admin/{office.id}/statistics.csv?first={FIRST.isoformat()}&last={LAST.isoformat()}"
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    lines = response.get_data(as_text=True).splitlines()
+    booked = sum(v.confirmed for v in visits)
+    assert f"totals,booked,{booked}," in "\n".join(lines)
+
+
+def test_statistics_page_has_charts_and_tables(client, office, visits, manager):
+    page = client.get(
+        f"/admin/{office.id}/statistics?first={FIRST.isoformat()}&last={LAST.isoformat()}&lang=en"
+    ).get_data(as_text=True)
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"') == 4
+    assert "Waiting time (arrival to call) by service, minutes" in page
+
+
+def test_bad_period_is_refused_with_a_message(client, office, manager):
+    response = client.get(f"/admin/{office.id}/statistics?first=2026-02-01&last=2026-01-01&lang=en")
+    assert response.status_code == 422
+    assert "must not be before the first day" in response.get_data(as_text=True)
