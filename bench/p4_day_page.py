@@ -1,0 +1,120 @@
+"""P4: throughput of the booking day page (free times of one day) against a bare Flask
+endpoint, both under the same gunicorn configuration, measured with wrk in the same run.
+
+    .venv/bin/python bench/p4_day_page.py [--seconds 10] [--connections 32] [--workers 2]
+        [--database postgresql+psycopg://postgres@127.0.0.1:5432/bench]
+
+Needs wrk (Debian package `wrk`). Only 127.0.0.1 is contacted; each load lasts --seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.p2_booking_rush import build_office, free_port, request  # noqa: E402
+from terminvergabe import create_app  # noqa: E402
+
+
+def serve(module: str, port: int, workers: int, env: dict) -> subprocess.Popen:
+    env = dict(
+        os.environ,
+        **env,
+        TERMINVERGABE_BIND=f"127.0.0.1:{port}",
+        TERMINVERGABE_WORKERS=str(workers),
+        TERMINVERGABE_THREADS="8",
+    )
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
+            "--access-logfile",
+            "/dev/null",
+            module,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz" if module == "wsgi:app" else "/")
+            conn.getresponse().read()
+            conn.close()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"{module} did not start")
+
+
+def wrk(url: str, seconds: int, connections: int) -> tuple[float, str]:
+    out = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    p50 = re.search(r"50%\s+(\S+)", out).group(1)
+    return rate, f"p50 {p50}" + (f", non-2xx {errors.group(1)}" if errors else "")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench")
+    args = parser.parse_args()
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database, "SECRET_KEY": "bench"})
+    slug, service_id = build_office(app)
+    env = {
+        "TERMINVERGABE_DATABASE_URL": args.database,
+        "TERMINVERGABE_RATELIMIT_ENABLED": "false",
+        "TERMINVERGABE_HEALTH_REQUIRES_SCHEDULER": "false",
+        "TERMINVERGABE_SECRET_KEY": "bench-secret",
+    }
+    port = free_port()
+    server = serve("wsgi:app", port, args.workers, env)
+    try:
+        _status, body = request(port, "GET", f"/api/v1/offices/{slug}/days?services={service_id}")
+        day = body["days"][0]
+        url = f"http://127.0.0.1:{port}/o/{slug}/days/{day}?s={service_id}:1"
+        day_rate, day_info = wrk(url, args.seconds, args.connections)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    port = free_port()
+    bare = serve("bench.bare_app:app", port, args.workers, {})
+    try:
+        bare_rate, bare_info = wrk(f"http://127.0.0.1:{port}/", args.seconds, args.connections)
+    finally:
+        bare.terminate()
+        bare.wait(timeout=30)
+    print(
+        f"P4 day page vs bare Flask: gunicorn {args.workers} workers x 8 threads (gthread), "
+        f"wrk {args.connections} connections, {args.seconds} s each, PostgreSQL"
+    )
+    print(f"  day page      {day_rate:8.1f} req/s  ({day_info})")
+    print(f"  bare endpoint {bare_rate:8.1f} req/s  ({bare_info})")
+    print(f"  ratio         {day_rate / bare_rate:.1%} (target >= 50%)")
+
+
+if __name__ == "__main__":
+    main()
