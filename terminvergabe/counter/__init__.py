@@ -2,6 +2,7 @@
 
 
 def init_app(app) -> None:
-    from terminvergabe.counter import models, views  # noqa: F401  (tables)
+    from terminvergabe.counter import events, models, views  # noqa: F401  (tables)
 
+    events.init_app(app)
     app.register_blueprint(views.bp)

@@ -54,11 +54,16 @@ VISITORS = [
 OFFICE_FREE = {"counter.staff_home"}
 
 
+# The blueprints this table speaks for (other packages keep their own tables).
+BLUEPRINTS = ("counter.", "auth.")
+
+
 def _protected_endpoints(app):
     return {
         rule.endpoint
         for rule in app.url_map.iter_rules()
         if getattr(app.view_functions[rule.endpoint], "required_roles", None) is not None
+        and rule.endpoint.startswith(BLUEPRINTS)
     }
 
 
