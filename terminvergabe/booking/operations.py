@@ -144,8 +144,14 @@ def nearest_alternatives(
     return sorted(starts[:ALTERNATIVES])
 
 
+def _could_be_token(token: str) -> bool:
+    """Tokens are short and URL-safe; anything else is not looked up (PostgreSQL refuses a NUL
+    character even in a comparison)."""
+    return bool(token) and len(token) <= 64 and "\x00" not in token
+
+
 def find_by_manage_token(token: str) -> Appointment | None:
-    if not token or len(token) > 64:
+    if not _could_be_token(token):
         return None
     appointment = db.session.scalar(sa.select(Appointment).where(Appointment.manage_token == token))
     if appointment is None or not hmac.compare_digest(appointment.manage_token, token):
@@ -154,7 +160,7 @@ def find_by_manage_token(token: str) -> Appointment | None:
 
 
 def find_by_checkin_token(token: str) -> Appointment | None:
-    if not token or len(token) > 64:
+    if not _could_be_token(token):
         return None
     appointment = db.session.scalar(
         sa.select(Appointment).where(Appointment.checkin_token == token)
