@@ -132,19 +132,23 @@ def _busy_by_counter_day(office, counters, first, last, now, exclude_appointment
                 SlotClaim.appointment_id != exclude_appointment_id,
             )
         )
-    units = defaultdict(list)
+    # One pass over the claims in time order: find each claim's local date by walking the
+    # local midnights along (no time zone conversion per row), and merge adjacent units.
+    days = list(daterange(first, last))
+    midnights = [local_midnight(d, zone) for d in days]
+    midnights.append(local_midnight(last + dt.timedelta(days=1), zone))
+    index, next_midnight = 0, midnights[1]
+    intervals = defaultdict(list)
     for counter_id, start in db.session.execute(query.order_by(SlotClaim.start_at)):
-        units[(counter_id, local_date(start, zone))].append(start)
-    busy = {}
-    for key, starts in units.items():
-        intervals = []
-        for start in starts:
-            if intervals and intervals[-1][1] == start:
-                intervals[-1][1] = start + UNIT
-            else:
-                intervals.append([start, start + UNIT])
-        busy[key] = tuple((a, b) for a, b in intervals)
-    return busy
+        while start >= next_midnight:
+            index += 1
+            next_midnight = midnights[index + 1]
+        merged = intervals[(counter_id, days[index])]
+        if merged and merged[-1][1] == start:
+            merged[-1][1] = start + UNIT
+        else:
+            merged.append([start, start + UNIT])
+    return {key: tuple((a, b) for a, b in merged) for key, merged in intervals.items()}
 
 
 def _wall_to_utc(day: dt.date, wall: dt.time, zone) -> dt.datetime:
