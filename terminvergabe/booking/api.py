@@ -299,12 +299,10 @@ def _contact_fields(body: dict) -> tuple[str, str, str]:
     email = body["email"].strip()
     phone = body.get("phone", "").strip()
     problems = {}
-    if not name:
+    if not name or not _storable(name):
         problems["name"] = _("Please enter your name.")
     elif len(body["name"]) > NAME_MAX:
         problems["name"] = _("Please use at most %(max)d characters.", max=NAME_MAX)
-    elif not _storable(name):
-        problems["name"] = _("Please remove the control characters from your name.")
     try:
         if len(body["email"]) > EMAIL_MAX or not _storable(email):
             raise EmailNotValidError(email)
