@@ -180,11 +180,33 @@ def _selection_from_quantities(office: Office) -> dict[int, int]:
     return selection
 
 
+def _step_quantity(office: Office, selection: dict[int, int]):
+    """The office page's + and − buttons (no JavaScript): back to the office page with one
+    more or one less of a service, scrolled to that service."""
+    for name, step in (("more", 1), ("less", -1)):
+        value = request.args.get(name)
+        if value is None:
+            continue
+        service = next((s for s in office.public_services if str(s.id) == value), None)
+        if service is None:
+            abort(404)
+        quantity = min(max(selection.get(service.id, 0) + step, 0), service.max_quantity)
+        selection = {k: v for k, v in selection.items() if k != service.id}
+        if quantity:
+            selection[service.id] = quantity
+        target = url_for(".office", slug=office.slug, s=params.format_selection(selection) or None)
+        return redirect(f"{target}#service-{service.id}", code=303)
+    return None
+
+
 @bp.get("/o/<slug>/days")
 def days(slug: str):
     office = _office(slug)
     if "s" not in request.args:
         selection = _selection_from_quantities(office)
+        stepped = _step_quantity(office, selection)
+        if stepped is not None:
+            return stepped
         if not selection:
             error = _("Please choose at least one service.")
             page = render_template("booking/office.html", office=office, selection={}, error=error)

@@ -75,13 +75,34 @@ def test_index_lists_offices_with_address(client, office):
     assert f'href="/o/{office.slug}"' in page
 
 
-def test_office_page_offers_quantities_per_service(client, office):
+def test_office_page_offers_a_quantity_stepper_per_service(client, office):
     page = text(client.get(f"/o/{office.slug}"))
     passport = service_ids(office)["Reisepass beantragen"]
     assert "Reisepass beantragen" in page
-    assert f'<select id="q-{passport}" name="q-{passport}"' in page
-    assert '<option value="4"' in page  # max_quantity of the passport
-    assert '<option value="5"' in page  # Anmeldung: max 5
+    assert f'<input type="hidden" name="q-{passport}" value="0">' in page
+    assert f'name="more" value="{passport}">' in page
+    assert f'name="less" value="{passport}" disabled>' in page  # nothing to take away
+
+
+def test_plus_and_minus_step_the_quantity_without_javascript(client, office):
+    passport = service_ids(office)["Reisepass beantragen"]
+    response = client.get(
+        f"/o/{office.slug}/days", query_string={f"q-{passport}": "1", "more": str(passport)}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/o/{office.slug}?s={passport}:2#service-{passport}"
+    page = text(client.get(f"/o/{office.slug}?s={passport}:4"))
+    assert f'name="more" value="{passport}" disabled>' in page  # max_quantity 4
+    assert "4 times" in page
+    response = client.get(
+        f"/o/{office.slug}/days", query_string={f"q-{passport}": "4", "more": str(passport)}
+    )
+    assert f"s={passport}:4#" in response.headers["Location"]  # never beyond the maximum
+    response = client.get(
+        f"/o/{office.slug}/days", query_string={f"q-{passport}": "1", "less": str(passport)}
+    )
+    assert response.headers["Location"] == f"/o/{office.slug}#service-{passport}"
+    assert client.get(f"/o/{office.slug}/days?more=999").status_code == 404
 
 
 def test_quantity_form_redirects_to_canonical_selection(client, office):
@@ -106,7 +127,8 @@ def test_no_service_chosen_says_so_on_the_office_page(client, office):
     page = text(response)
     assert "Please choose at least one service." in page
     assert 'class="error-summary"' in page
-    assert 'aria-invalid="true"' in page
+    assert '<a href="#services">' in page
+    assert 'aria-describedby="services-error"' in page
 
 
 def test_days_page_links_only_days_with_free_times(client, office):

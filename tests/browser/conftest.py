@@ -34,6 +34,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,28 +158,53 @@ def check_axe(page, tags=AXE_TAGS) -> None:
 
 
 def check_html(html: str, name: str = "page") -> None:
-    """Validate a document with the Nu Html Checker; assert 0 errors."""
+    """Validate one document with the Nu Html Checker; assert 0 errors."""
+    check_html_documents({name: html})
+
+
+def check_html_documents(documents: dict[str, str]) -> None:
+    """Validate several documents in one run of the Nu Html Checker (one Java start instead of
+    one per page); assert 0 errors in all of them. Keys name the documents in the report."""
     if not VNU_JAR.exists():
         missing("the Nu Html Checker (node_modules/vnu-jar)")
     java = shutil.which("java")
     if java is None:
         missing("Java")
-    result = subprocess.run(  # noqa: S603 (fixed command, our own page on stdin)
-        [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", "-"],
-        input=html.encode(),
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {}
+        for number, (name, html) in enumerate(documents.items()):
+            path = Path(tmp) / f"{number:03d}.html"
+            path.write_text(html, encoding="utf-8")
+            files[path.name] = name
+        result = subprocess.run(  # noqa: S603 (fixed command on our own pages)
+            [
+                java,
+                "-jar",
+                str(VNU_JAR),
+                "--errors-only",
+                "--format",
+                "json",
+                *map(str, sorted(Path(tmp).iterdir())),
+            ],
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
     messages = json.loads(result.stderr or b'{"messages": []}').get("messages", [])
     errors = [m for m in messages if m.get("type") in ("error", "non-document-error")]
     report = "\n".join(
-        f"  line {m.get('lastLine')}: {m.get('message')}  [{(m.get('extract') or '')[:160]}]"
+        f"  {_document_name(files, m)} line {m.get('lastLine')}: {m.get('message')}"
+        f"  [{(m.get('extract') or '')[:160]}]"
         for m in errors
     )
     if errors:
-        print(f"Nu Html Checker on {name}:\n{report}")
-    assert not errors, f"Nu Html Checker found errors in {name}:\n{report}"
+        print(f"Nu Html Checker:\n{report}")
+    assert not errors, f"Nu Html Checker found errors:\n{report}"
+
+
+def _document_name(files: dict[str, str], message: dict) -> str:
+    url = message.get("url") or ""
+    return files.get(url.rsplit("/", 1)[-1], url)
 
 
 def check_page(page, name: str = "page") -> None:
