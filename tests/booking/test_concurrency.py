@@ -116,6 +116,23 @@ def test_fifty_clients_holding_one_time_on_one_counter_exactly_one_wins(
     assert held == 1, "losers leave no appointment behind"
 
 
+def test_fifty_clients_racing_for_a_time_whose_hold_lapsed_exactly_one_wins(
+    app_ctx, single_counter, now
+):
+    """Invariant 2 under concurrency: the lapsed hold's claims are deleted by whoever claims
+    the time next, with no job in between; the deletion races too, and still one client wins."""
+    office_id, selection = single_counter
+    lapsed = _hold(app_ctx, office_id, selection, TUESDAY_10, now)
+    db.session.commit()
+    later = now + dt.timedelta(minutes=11)  # the office holds for ten minutes
+    outcomes = race(
+        app_ctx, CLIENTS, lambda i: _hold(app_ctx, office_id, selection, TUESDAY_10, later)
+    )
+    assert codes(outcomes) == ["ok"] + ["slot_taken"] * (CLIENTS - 1), outcomes
+    claims = _claims_at(TUESDAY_10)
+    assert len(claims) == 1 and claims[0].appointment_id != lapsed
+
+
 def _confirmed_appointment(office_id, selection, start_at, now, email="owner@example.org"):
     office = db.session.get(Office, office_id)
     appointment = operations.hold(office, selection, start_at, now)
