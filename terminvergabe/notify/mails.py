@@ -103,11 +103,15 @@ def render(kind: str, payload: dict, qr_cid: str | None = None) -> tuple[str, st
         )
 
 
+# 7-bit safe for any SMTP server: non-ASCII headers as encoded words, bodies quoted-printable.
+MAIL_POLICY = policy.SMTP.clone(cte_type="7bit")
+
+
 def compose(kind: str, payload: dict, message_id: str, sender: str) -> EmailMessage:
     domain = message_id.rsplit("@", 1)[-1].rstrip(">")
     qr_cid = make_msgid("qr", domain=domain) if has_qr(kind) else None
     title, text, html = render(kind, payload, qr_cid and qr_cid[1:-1])
-    message = EmailMessage(policy=policy.SMTP)
+    message = EmailMessage(policy=MAIL_POLICY)
     _headers(message, title, payload, message_id, sender)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
@@ -117,6 +121,8 @@ def compose(kind: str, payload: dict, message_id: str, sender: str) -> EmailMess
             image, "image", "png", cid=qr_cid, disposition="inline", filename="checkin-qr.png"
         )
     _attach_calendar(message, kind, payload)
+    # Set last: turning the message into a multipart moves Content-* headers to the first part.
+    message["Content-Language"] = payload["locale"]
     return message
 
 
@@ -129,7 +135,6 @@ def _headers(message, title, payload, message_id, sender) -> None:
         message["Reply-To"] = formataddr((office["name"], office["email"]))
     message["Date"] = format_datetime(parse_time(payload["created_at"]))
     message["Message-ID"] = message_id
-    message["Content-Language"] = payload["locale"]
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
 
 
