@@ -58,3 +58,154 @@ def test_rebook_moves_claims(office, now):
     assert appointment.sequence == 1
     starts = sorted(c.start_at for c in db.session.query(SlotClaim))
     assert starts == [new_start, new_start + dt.timedelta(minutes=5)]
+
+
+# -- codes and tokens ----------------------------------------------------------------------------
+
+
+def test_booking_code_and_tokens(office, now):
+    appointment = operations.hold(
+        office, selection(office, ("Reisepass beantragen", 1)), BERLIN_10, now
+    )
+    assert len(appointment.booking_code) == operations.CODE_LENGTH
+    assert set(appointment.booking_code) <= set(operations.CODE_ALPHABET)
+    assert not set("0O1IL2Z5S8B") & set(operations.CODE_ALPHABET)
+    assert len(appointment.manage_token) * 6 >= 128  # url-safe base64: 6 bits a character
+    assert appointment.manage_token != appointment.checkin_token
+    assert operations.find_by_manage_token(appointment.manage_token) is appointment
+    assert operations.find_by_manage_token(appointment.manage_token[:-1] + "x") in (None,)
+    assert operations.find_by_manage_token(appointment.checkin_token) is None
+    assert operations.find_by_manage_token(str(appointment.id)) is None
+    typed = operations.format_booking_code(appointment.booking_code).lower().replace("-", " - ")
+    assert operations.find_by_booking_code(office, typed) is appointment
+
+
+# -- confirmation ----------------------------------------------------------------------------------
+
+
+def test_confirm_after_the_hold_lapsed_is_refused(office, now):
+    appointment = operations.hold(
+        office, selection(office, ("Reisepass beantragen", 1)), BERLIN_10, now
+    )
+    with pytest.raises(DomainError) as refused:
+        operations.confirm(appointment, "A", "a@example.org", "", now + dt.timedelta(minutes=10))
+    assert refused.value.code == "hold_expired"
+    assert appointment.status == AppointmentStatus.HELD
+
+
+def test_confirm_twice_is_refused(office, now):
+    appointment = operations.hold(
+        office, selection(office, ("Reisepass beantragen", 1)), BERLIN_10, now
+    )
+    operations.confirm(appointment, "A", "a@example.org", "", now)
+    with pytest.raises(DomainError) as refused:
+        operations.confirm(appointment, "A", "a@example.org", "", now)
+    assert refused.value.code == "not_held"
+
+
+def test_email_cap_counts_upcoming_bookings_of_one_address(office, now):
+    sel = selection(office, ("Anmeldung einer Wohnung", 1))
+    booked = []
+    for k in range(office.max_active_per_email):
+        appointment = operations.hold(office, sel, BERLIN_10 + dt.timedelta(minutes=10 * k), now)
+        booked.append(operations.confirm(appointment, "A", f"A@Example.org{' ' * k}", "", now))
+    extra = operations.hold(office, sel, BERLIN_10 + dt.timedelta(hours=1), now)
+    with pytest.raises(DomainError) as refused:
+        operations.confirm(extra, "A", "a@EXAMPLE.org", "", now)
+    assert refused.value.code == "email_cap"
+    operations.confirm(extra, "B", "b@example.org", "", now)  # another address is fine
+    operations.cancel(booked[0], now)
+    other = operations.hold(office, sel, BERLIN_10 + dt.timedelta(minutes=90), now)
+    operations.confirm(other, "A", "a@example.org", "", now)  # a cancelled one does not count
+
+
+def test_double_opt_in(office, now):
+    office.double_opt_in, office.opt_in_minutes = True, 30
+    sel = selection(office, ("Anmeldung einer Wohnung", 1))
+    appointment = operations.hold(office, sel, BERLIN_10, now)
+    operations.confirm(appointment, "A", "a@example.org", "", now)
+    assert appointment.status == AppointmentStatus.PENDING
+    assert {c.expires_at for c in db.session.query(SlotClaim)} == {now + dt.timedelta(minutes=30)}
+    operations.opt_in(appointment, now + dt.timedelta(minutes=29))
+    assert appointment.status == AppointmentStatus.CONFIRMED
+    operations.opt_in(appointment, now + dt.timedelta(minutes=40))  # a second click: nothing
+    assert {c.expires_at for c in db.session.query(SlotClaim)} == {None}
+
+
+def test_unconfirmed_opt_in_lapses_and_frees_the_time(office, now):
+    office.double_opt_in, office.opt_in_minutes = True, 30
+    sel = selection(office, ("Anmeldung einer Wohnung", 1))
+    appointment = operations.hold(office, sel, BERLIN_10, now)
+    operations.confirm(appointment, "A", "a@example.org", "", now)
+    later = now + dt.timedelta(minutes=30)
+    with pytest.raises(DomainError):
+        operations.opt_in(appointment, later)
+    assert operations.expire_lapsed(later) == 1
+    assert operations.expire_lapsed(later) == 0  # safe to run twice
+    assert appointment.status == AppointmentStatus.EXPIRED
+    assert db.session.query(SlotClaim).count() == 0
+
+
+# -- cancel and rebook -----------------------------------------------------------------------------
+
+
+def test_citizen_cannot_cancel_after_the_deadline_but_the_office_can(office, now):
+    appointment = operations.hold(
+        office, selection(office, ("Reisepass beantragen", 1)), BERLIN_10, now
+    )
+    operations.confirm(appointment, "A", "a@example.org", "", now)
+    late = BERLIN_10 - dt.timedelta(hours=23)
+    with pytest.raises(DomainError) as refused:
+        operations.cancel(appointment, late)
+    assert refused.value.code == "cancel_deadline"
+    with pytest.raises(DomainError):
+        operations.rebook(appointment, BERLIN_10 + dt.timedelta(hours=1), late)
+    operations.cancel(appointment, late, by="office")
+    assert appointment.status == AppointmentStatus.CANCELLED
+    with pytest.raises(DomainError) as again:
+        operations.cancel(appointment, late, by="office")
+    assert again.value.code == "cancelled"
+
+
+def test_cancelled_time_returns_only_after_the_cooldown(office, now):
+    office.cancel_cooldown_minutes = 30
+    sel = selection(office, ("Reisepass beantragen", 1))
+    for _ in range(2):  # both counters
+        appointment = operations.hold(office, sel, BERLIN_10, now)
+        operations.confirm(appointment, "A", f"{appointment.id}@example.org", "", now)
+    operations.cancel(appointment, now)
+    assert BERLIN_10 not in operations.available_starts(office, sel, BERLIN_10.date(), now)
+    after = now + dt.timedelta(minutes=30)
+    assert BERLIN_10 in operations.available_starts(office, sel, BERLIN_10.date(), after)
+    assert operations.hold(office, sel, BERLIN_10, after).status == AppointmentStatus.HELD
+
+
+def test_rebook_to_a_taken_time_keeps_the_old_one(office, now):
+    sel = selection(office, ("Reisepass beantragen", 1))
+    mine = operations.hold(office, sel, BERLIN_10, now)
+    operations.confirm(mine, "A", "a@example.org", "", now)
+    eleven = BERLIN_10 + dt.timedelta(hours=1)
+    for _ in range(2):
+        operations.hold(office, sel, eleven, now)
+    with pytest.raises(DomainError) as refused:
+        operations.rebook(mine, eleven, now)
+    assert refused.value.code == "slot_taken" and refused.value.details["alternatives"]
+    assert mine.start_at == BERLIN_10 and mine.sequence == 0
+    assert db.session.query(SlotClaim).filter_by(appointment_id=mine.id).count() == 4
+
+
+def test_rebook_onto_an_overlapping_time_on_a_full_office(app_ctx, now):
+    """One counter, booked right after: moving 10 minutes later needs the time the
+    appointment itself holds, which is free for it (and only for it)."""
+    from tests import factories
+
+    office = factories.create_office(counters=1)
+    sel = selection(office, ("Reisepass beantragen", 1))
+    mine = operations.hold(office, sel, BERLIN_10, now)
+    operations.confirm(mine, "A", "a@example.org", "", now)
+    moved = BERLIN_10 + dt.timedelta(minutes=10)
+    operations.rebook(mine, moved, now)
+    claims = sorted(c.start_at for c in db.session.query(SlotClaim))
+    assert claims == [moved + dt.timedelta(minutes=5 * k) for k in range(4)]
+    other = operations.hold(office, sel, BERLIN_10 - dt.timedelta(minutes=10), now)
+    assert other.end_at == moved
