@@ -386,8 +386,11 @@ def _param(name: str) -> dict:
     return {"$ref": f"#/components/parameters/{name}"}
 
 
-def _operation(summary: str, responses: dict, parameters=(), body: str | None = None) -> dict:
+def _operation(
+    operation_id: str, summary: str, responses: dict, parameters=(), body: str | None = None
+) -> dict:
     operation = {
+        "operationId": operation_id,
         "summary": summary,
         "parameters": [_param(p) for p in (*parameters, "lang")],
         "responses": {**responses, "default": _error("Any other error.")},
@@ -399,6 +402,17 @@ def _operation(summary: str, responses: dict, parameters=(), body: str | None = 
         }
     return operation
 
+
+# What a client does next with the token of a hold or booking (OpenAPI links).
+_MANAGE_LINKS = {
+    name: {"operationId": operation, "parameters": {"token": "$response.body#/token"}}
+    for name, operation in (
+        ("get", "getAppointment"),
+        ("confirm", "confirmAppointment"),
+        ("cancel", "cancelAppointment"),
+        ("rebook", "rebookAppointment"),
+    )
+}
 
 _NOT_FOUND = {"404": _error("No office (or appointment) with this name (or token).")}
 _INVALID = {"422": _error("A parameter or field is missing or not valid.")}
@@ -413,12 +427,14 @@ _GONE = {"410": _error("The hold lapsed; choose a time again.")}
 _PATHS = {
     "/offices": {
         "get": _operation(
+            "listOffices",
             "Offices that take appointments",
             {"200": _json(_ref("OfficeList"), "All offices.")},
         )
     },
     "/offices/{slug}/services": {
         "get": _operation(
+            "listServices",
             "Services an office offers to the public",
             {"200": _json(_ref("ServiceList"), "The public services."), **_NOT_FOUND},
             ["slug"],
@@ -426,6 +442,7 @@ _PATHS = {
     },
     "/offices/{slug}/days": {
         "get": _operation(
+            "listDays",
             "Dates that have free times for a selection of services",
             {"200": _json(_ref("Days"), "Dates with free times."), **_NOT_FOUND, **_INVALID},
             ["slug", "services"],
@@ -433,6 +450,7 @@ _PATHS = {
     },
     "/offices/{slug}/times": {
         "get": _operation(
+            "listTimes",
             "Free start times on one date for a selection of services",
             {"200": _json(_ref("Times"), "Free start times."), **_NOT_FOUND, **_INVALID},
             ["slug", "services", "date"],
@@ -440,9 +458,13 @@ _PATHS = {
     },
     "/offices/{slug}/holds": {
         "post": _operation(
+            "createHold",
             "Hold a free time for a few minutes",
             {
-                "201": _json(_ref("Appointment"), "The hold (status held)."),
+                "201": {
+                    **_json(_ref("Appointment"), "The hold (status held)."),
+                    "links": _MANAGE_LINKS,
+                },
                 **_NOT_FOUND,
                 "409": _error("The time is taken (alternatives are listed).", "Error"),
                 **_BODY_ERRORS,
@@ -453,6 +475,7 @@ _PATHS = {
     },
     "/appointments/{token}": {
         "get": _operation(
+            "getAppointment",
             "The appointment of a manage token",
             {"200": _json(_ref("Appointment"), "The appointment."), **_NOT_FOUND},
             ["token"],
@@ -460,9 +483,13 @@ _PATHS = {
     },
     "/appointments/{token}/confirm": {
         "post": _operation(
+            "confirmAppointment",
             "Confirm a hold with the citizen's contact details",
             {
-                "200": _json(_ref("Appointment"), "Booked (confirmed, or pending opt-in)."),
+                "200": {
+                    **_json(_ref("Appointment"), "Booked (confirmed, or pending opt-in)."),
+                    "links": _MANAGE_LINKS,
+                },
                 **_NOT_FOUND,
                 "409": _error("Already booked, or the email address has too many bookings."),
                 **_GONE,
@@ -474,6 +501,7 @@ _PATHS = {
     },
     "/appointments/{token}/cancel": {
         "post": _operation(
+            "cancelAppointment",
             "Cancel a hold or a booking (until the office's cancellation deadline)",
             {
                 "200": _json(_ref("Appointment"), "Cancelled."),
@@ -488,6 +516,7 @@ _PATHS = {
     },
     "/appointments/{token}/rebook": {
         "post": _operation(
+            "rebookAppointment",
             "Move a booking to another free time",
             {
                 "200": _json(_ref("Appointment"), "Moved."),
@@ -502,6 +531,7 @@ _PATHS = {
     },
     "/openapi.json": {
         "get": _operation(
+            "getOpenApiDocument",
             "This document",
             {"200": _json({"type": "object"}, "The OpenAPI document.")},
         )

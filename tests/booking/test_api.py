@@ -824,3 +824,14 @@ def test_nul_and_lone_surrogates_are_refused_without_a_crash(api, office):
         content_type="application/json",
     )
     assert set(response.get_json()["error"]["fields"]) == {"email"}
+
+
+def test_operation_ids_are_unique_and_links_name_real_operations(api, app_ctx):
+    operations_by_id = [
+        operation["operationId"]
+        for item in api.document["paths"].values()
+        for operation in item.values()
+    ]
+    assert len(operations_by_id) == len(set(operations_by_id))
+    hold_links = api.document["paths"]["/offices/{slug}/holds"]["post"]["responses"]["201"]
+    assert {link["operationId"] for link in hold_links["links"].values()} <= set(operations_by_id)
