@@ -1,8 +1,9 @@
 """Statistics per office and date range, aggregated by the database (GROUP BY).
 
-Every query groups by UTC hour at most and returns a few hundred rows for a year; the step to
-the office's local hour or date happens here, in Python, so that SQLite (no time zones) and
-PostgreSQL give the same figures and DST days come out right. Nothing here reads a citizen's
+Every query groups by local day or hour of day and returns a few hundred rows for a year. The
+range is cut where the office's UTC offset changes (DST), and each piece is grouped with its
+fixed offset, so SQLite (no time zones) and PostgreSQL give the same figures and DST days come
+out right. Nothing here reads a citizen's
 name, email or phone: anonymised rows count the same.
 
 Waiting time (arrival -> call) and service time (start -> finish) come from the counter
@@ -29,7 +30,7 @@ from terminvergabe.booking.models import (
 )
 from terminvergabe.booking.schedules import counter_days
 from terminvergabe.db import db
-from terminvergabe.time import UTC, local_midnight
+from terminvergabe.time import local_midnight
 
 # Upper bounds (minutes) of the histogram bins; the last bin is open ("60+").
 BINS = (5, 10, 15, 20, 30, 45, 60)
@@ -65,11 +66,25 @@ def minutes_between(start, end):
     return sa.func.round((sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0) / 60.0
 
 
-def utc_hour(column):
-    """The UTC hour of a timestamp as text 'YYYY-MM-DD HH' (the key we group by)."""
+def local_hour(column, offset_minutes: int):
+    """The local hour of day (0-23) of a timestamp, given the zone's UTC offset (constant
+    within a segment, see `Range.segments`)."""
     if _dialect() == "postgresql":
-        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD HH24")
-    return sa.func.strftime("%Y-%m-%d %H", column)
+        shifted = sa.func.timezone("UTC", column) + sa.func.make_interval(
+            0, 0, 0, 0, 0, sa.literal(offset_minutes)
+        )
+        return sa.cast(sa.extract("hour", shifted), sa.Integer)
+    return sa.cast(sa.func.strftime("%H", column, f"{offset_minutes:+d} minutes"), sa.Integer)
+
+
+def local_day(column, offset_minutes: int):
+    """The local date of a timestamp as text 'YYYY-MM-DD', given the UTC offset."""
+    if _dialect() == "postgresql":
+        shifted = sa.func.timezone("UTC", column) + sa.func.make_interval(
+            0, 0, 0, 0, 0, sa.literal(offset_minutes)
+        )
+        return sa.func.to_char(shifted, "YYYY-MM-DD")
+    return sa.func.date(column, f"{offset_minutes:+d} minutes")
 
 
 def bin_index(minutes):
@@ -77,8 +92,27 @@ def bin_index(minutes):
     return sa.case(*[(minutes < bound, index) for index, bound in enumerate(BINS)], else_=len(BINS))
 
 
-def _local(hour_key: str, zone) -> dt.datetime:
-    return dt.datetime.strptime(hour_key, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(zone)
+def offset_segments(start_at: dt.datetime, end_at: dt.datetime, zone):
+    """[start, end) cut where the zone's UTC offset changes (DST): (start, end, minutes).
+
+    A year has three segments in Berlin; each is one GROUP BY with a fixed offset, so local
+    hours and dates come out of SQL directly, also on SQLite, which knows no time zones."""
+    segments = []
+    seg_start = start_at
+    offset = start_at.astimezone(zone).utcoffset()
+    probe = start_at
+    while probe < end_at:
+        following = min(probe + dt.timedelta(days=1), end_at)
+        if following.astimezone(zone).utcoffset() != offset:
+            # the switch lies within this day: find its hour
+            step = probe
+            while step.astimezone(zone).utcoffset() == offset:
+                step += dt.timedelta(minutes=15)
+            segments.append((seg_start, step, int(offset.total_seconds() // 60)))
+            seg_start, offset = step, step.astimezone(zone).utcoffset()
+        probe = following
+    segments.append((seg_start, end_at, int(offset.total_seconds() // 60)))
+    return segments
 
 
 # -- the range -------------------------------------------------------------------------------
@@ -101,6 +135,9 @@ class Range:
     def within(self, column):
         return sa.and_(column >= self.start_at, column < self.end_at)
 
+    def segments(self):
+        return offset_segments(self.start_at, self.end_at, self.office.zone)
+
 
 # -- appointments ----------------------------------------------------------------------------
 
@@ -118,27 +155,31 @@ class Counts:
 def appointment_counts(period: Range) -> Counts:
     """Booked (ever confirmed), cancelled after booking, no-shows and done, by local day of the
     appointment. Holds that lapsed never count."""
-    hour = utc_hour(Appointment.start_at)
-    rows = db.session.execute(
-        sa.select(hour, Appointment.status, sa.func.count())
-        .where(
-            Appointment.office_id == period.office.id,
-            period.within(Appointment.start_at),
-            Appointment.confirmed_at.is_not(None),
-        )
-        .group_by(hour, Appointment.status)
-    ).all()
+    rows = []
+    for seg_start, seg_end, offset in period.segments():
+        day = local_day(Appointment.start_at, offset)
+        rows += db.session.execute(
+            sa.select(day, Appointment.status, sa.func.count())
+            .where(
+                Appointment.office_id == period.office.id,
+                Appointment.start_at >= seg_start,
+                Appointment.start_at < seg_end,
+                Appointment.confirmed_at.is_not(None),
+            )
+            .group_by(day, Appointment.status)
+        ).all()
     counts = Counts()
     by_day: dict[dt.date, Tally] = defaultdict(Tally)
-    for hour_key, status, number in rows:
-        day = _local(hour_key, period.office.zone).date()
+    keys = {
+        AppointmentStatus.CANCELLED: "cancelled",
+        AppointmentStatus.NO_SHOW: "no_shows",
+        AppointmentStatus.DONE: "done",
+    }
+    for day_text, status, number in rows:
+        day = dt.date.fromisoformat(day_text)
         by_day[day]["booked"] += number
         counts.booked += number
-        key = {
-            AppointmentStatus.CANCELLED: "cancelled",
-            AppointmentStatus.NO_SHOW: "no_shows",
-            AppointmentStatus.DONE: "done",
-        }.get(status)
+        key = keys.get(status)
         if key:
             by_day[day][key] += number
             setattr(counts, key, getattr(counts, key) + number)
@@ -263,24 +304,37 @@ def durations(period: Range, tickets: TicketColumns | None, begin: str, end: str
     if tickets is None:
         return result
     start_col, end_col = getattr(tickets, begin), getattr(tickets, end)
-    minutes = minutes_between(start_col, end_col)
-    index = bin_index(minutes)
-    hour = utc_hour(start_col)
-    rows = db.session.execute(
-        sa.select(tickets.service_id, hour, index, sa.func.count(), sa.func.sum(minutes))
-        .where(
-            tickets.office_id == period.office.id,
-            period.within(start_col),
-            end_col.is_not(None),
+    for seg_start, seg_end, offset in period.segments():
+        # Minutes computed once per row (a materialised CTE), not once per CASE branch.
+        spans = (
+            sa.select(
+                tickets.service_id.label("service_id"),
+                local_hour(start_col, offset).label("hour"),
+                minutes_between(start_col, end_col).label("minutes"),
+            )
+            .where(
+                tickets.office_id == period.office.id,
+                start_col >= seg_start,
+                start_col < seg_end,
+                end_col.is_not(None),
+            )
+            .cte("spans")
+            .prefix_with("MATERIALIZED")
         )
-        .group_by(tickets.service_id, hour, index)
-    ).all()
-    zone = period.office.zone
-    for service_id, hour_key, bin_, number, total in rows:
-        local_hour = _local(hour_key, zone).hour
-        total = float(total or 0)  # PostgreSQL sums to Decimal
-        result.by_service.setdefault(service_id, Distribution()).add(bin_, number, total)
-        result.by_hour.setdefault(local_hour, Distribution()).add(bin_, number, total)
+        index = bin_index(spans.c.minutes)
+        rows = db.session.execute(
+            sa.select(
+                spans.c.service_id,
+                spans.c.hour,
+                index,
+                sa.func.count(),
+                sa.func.sum(spans.c.minutes),
+            ).group_by(spans.c.service_id, spans.c.hour, index)
+        ).all()
+        for service_id, local, bin_, number, total in rows:
+            total = float(total or 0)  # PostgreSQL sums to Decimal
+            result.by_service.setdefault(service_id, Distribution()).add(bin_, number, total)
+            result.by_hour.setdefault(local, Distribution()).add(bin_, number, total)
     result.by_hour = dict(sorted(result.by_hour.items()))
     return result
 
