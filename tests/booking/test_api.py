@@ -759,17 +759,16 @@ FUZZ_SCHEMA.config.generation.update(allow_extra_parameters=False, deterministic
 
 @pytest.fixture
 def free_starts(app_ctx, office):
-    """Free start times for one short service, earliest first, to hand out one per example."""
+    """Free start times for one short service, earliest first, to hand out one per example
+    (each day's times computed only when the previous day's are used up)."""
     now = current_now()
     selection = {office.services[2].id: 1}
-    days = operations.available_days(office, selection, now)[:5]
-    return iter(
-        [
-            s
-            for day in days
-            for s in sorted(operations.available_starts(office, selection, day, now))
-        ]
-    )
+
+    def starts():
+        for day in operations.available_days(office, selection, now):
+            yield from sorted(operations.available_starts(office, selection, day, now))
+
+    return starts()
 
 
 @FUZZ_SCHEMA.parametrize()
