@@ -1,0 +1,138 @@
+/* Live screens: Server-Sent Events re-render the live regions with the full state the server
+   sends; the display announces calls (gong, speech, aria-live); the front desk and kiosk scan
+   QR codes with the camera where the browser has BarcodeDetector; the counter screen has
+   keyboard shortcuts. Everything works without this file through plain forms. */
+(function () {
+  "use strict";
+
+  function replaceRegions(html) {
+    var active = document.activeElement && document.activeElement.id;
+    Object.keys(html || {}).forEach(function (id) {
+      var region = document.getElementById(id);
+      if (region) { region.innerHTML = html[id]; }
+    });
+    if (active) {
+      var again = document.getElementById(active);
+      if (again && again !== document.activeElement) { again.focus(); }
+    }
+  }
+
+  function connect(root) {
+    if (!("EventSource" in window)) { return; }
+    var source = new EventSource(root.dataset.events);
+    source.addEventListener("state", function (event) {
+      var data = JSON.parse(event.data);
+      replaceRegions(data.html);
+      root.dataset.connected = "true";
+      document.dispatchEvent(new CustomEvent("tv:state", { detail: data }));
+    });
+    source.addEventListener("call", function (event) {
+      document.dispatchEvent(new CustomEvent("tv:call", { detail: JSON.parse(event.data) }));
+    });
+    source.addEventListener("gone", function () {
+      source.close();
+      window.location.reload();
+    });
+    source.onerror = function () {
+      // EventSource reconnects by itself (with Last-Event-ID); the next state re-renders all.
+      root.dataset.connected = "false";
+    };
+  }
+
+  /* Waiting-room display */
+  function setUpDisplay(root) {
+    var gong = new Audio(root.dataset.gong);
+    var pending = [];
+    var speaking = false;
+    function say(call) {
+      var text = root.dataset.say.replace("{number}", call.number.split("").join(" "))
+        .replace("{counter}", call.counter);
+      var live = document.getElementById("call-announcement");
+      live.textContent = call.number + " → " + call.counter;
+      if (!("speechSynthesis" in window)) { return Promise.resolve(); }
+      return new Promise(function (resolve) {
+        var utterance = new SpeechSynthesisUtterance(text);
+        utterance.lang = document.documentElement.lang;
+        utterance.onend = resolve;
+        utterance.onerror = resolve;
+        window.speechSynthesis.speak(utterance);
+        setTimeout(resolve, 8000);
+      });
+    }
+    function next() {
+      if (speaking || !pending.length) { return; }
+      speaking = true;
+      var call = pending.shift();
+      var played = gong.play();
+      var afterGong = played && played.then ? played.catch(function () {}) : Promise.resolve();
+      afterGong.then(function () { return new Promise(function (r) { setTimeout(r, 900); }); })
+        .then(function () { return say(call); })
+        .then(function () { speaking = false; next(); });
+    }
+    document.addEventListener("tv:call", function (event) {
+      pending.push(event.detail);
+      document.body.dataset.lastCall = event.detail.number + " " + event.detail.counter;
+      next();
+    });
+    document.addEventListener("tv:state", function () {
+      var newest = document.querySelector(".call--newest");
+      if (newest && pending.length) { newest.classList.add("call--flash"); }
+    });
+  }
+
+  /* Camera scanning where the browser can (BarcodeDetector); a USB scanner needs no script. */
+  function setUpCamera() {
+    var button = document.getElementById("camera-button");
+    var video = document.getElementById("camera-view");
+    var field = document.getElementById("checkin-code");
+    if (!button || !video || !field || !("BarcodeDetector" in window) || !navigator.mediaDevices) {
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
+        video.srcObject = stream;
+        video.hidden = false;
+        video.play();
+        var timer = setInterval(function () {
+          detector.detect(video).then(function (codes) {
+            if (!codes.length) { return; }
+            clearInterval(timer);
+            stream.getTracks().forEach(function (track) { track.stop(); });
+            field.value = codes[0].rawValue;
+            field.form.submit();
+          }).catch(function () {});
+        }, 300);
+      }).catch(function () { button.hidden = true; });
+    });
+  }
+
+  /* Counter screen: one key per action when no field has the focus. */
+  function setUpShortcuts() {
+    document.addEventListener("keydown", function (event) {
+      var target = event.target;
+      if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+      if (target && /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) { return; }
+      var button = document.querySelector('button[data-key="' + event.key.toUpperCase() + '"]');
+      if (button) {
+        event.preventDefault();
+        button.click();
+      }
+    });
+  }
+
+  function setUpPrint() {
+    var button = document.getElementById("print-button");
+    if (button) { button.addEventListener("click", function () { window.print(); }); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var root = document.querySelector("[data-events]");
+    if (root && root.dataset.display) { setUpDisplay(root); }
+    if (root) { connect(root); }
+    if (document.querySelector("[data-shortcuts]")) { setUpShortcuts(); }
+    setUpCamera();
+    setUpPrint();
+  });
+})();

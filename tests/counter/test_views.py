@@ -1,0 +1,182 @@
+import json
+
+import pytest
+
+from terminvergabe.auth import operations as auth_ops
+from terminvergabe.auth.models import DeviceKind
+from terminvergabe.counter import operations as ops
+from terminvergabe.counter.models import Ticket, TicketStatus
+from terminvergabe.db import db
+from tests.auth.staff import create_staff_set, log_in
+from tests.counter.helpers import at, book, service
+
+
+@pytest.fixture
+def staff(office):
+    return create_staff_set(office)
+
+
+@pytest.fixture
+def clock(app):
+    def set_time(hour, minute=0):
+        app.config["FROZEN_NOW"] = at(hour, minute)
+
+    return set_time
+
+
+def test_front_desk_checks_in_by_code_and_prints(client, office, staff, now, clock):
+    appointment = book(office, at(10), now)
+    db.session.commit()
+    log_in(client, staff["front_desk"])
+    clock(9, 50)
+    page = client.get(f"/desk/{office.id}/").get_data(as_text=True)
+    assert "Erika Mustermann" in page and 'id="checkin-code"' in page
+    response = client.post(
+        f"/desk/{office.id}/check-in", data={"code": appointment.booking_code.lower()}
+    )
+    assert response.status_code == 302
+    ticket = db.session.query(Ticket).one()
+    assert ticket.appointment_id == appointment.id
+    printed = client.get(f"/desk/{office.id}/tickets/{ticket.id}/print").get_data(as_text=True)
+    assert ticket.display_number in printed and "<svg" in printed
+    assert ticket.status_token in printed  # the QR and link lead to the phone page
+
+
+def test_front_desk_refusal_is_shown_and_changes_nothing(client, office, staff, clock):
+    log_in(client, staff["front_desk"])
+    clock(9)
+    response = client.post(
+        f"/desk/{office.id}/check-in", data={"code": "NOPE-CODE"}, follow_redirects=True
+    )
+    assert response.status_code == 200
+    assert 'role="alert"' in response.get_data(as_text=True)
+    assert db.session.query(Ticket).count() == 0
+
+
+def test_walk_in_and_counter_cycle_by_forms(client, office, staff, clock):
+    log_in(client, staff["front_desk"])
+    clock(9)
+    client.post(
+        f"/desk/{office.id}/walk-in",
+        data={"service": service(office, "Personal").id, "priority": "1"},
+    )
+    ticket = db.session.query(Ticket).one()
+    assert ticket.priority and ticket.display_number == "A-001"
+    counter = office.counters[0]
+    log_in(client, staff["clerk"])
+    base = f"/counter/{counter.id}"
+    assert client.post(f"{base}/call-next").status_code == 302
+    page = client.get(f"{base}/").get_data(as_text=True)
+    assert "A-001" in page and 'id="action-start"' in page
+    client.post(f"{base}/start")
+    passport = service(office, "Reisepass")
+    client.post(f"{base}/finish", data={f"qty-{passport.id}": "2"})
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.status == TicketStatus.DONE
+    assert [(s.service_id, s.quantity) for s in ticket.services_done] == [(passport.id, 2)]
+
+
+def _read_events(response, count):
+    """The first `count` SSE events of a streamed response as (event, data) pairs."""
+    received, buffer = [], ""
+    for chunk in response.response:
+        buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
+        while "\n\n" in buffer:
+            block, buffer = buffer.split("\n\n", 1)
+            fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+            if "event" in fields:
+                received.append((fields["event"], json.loads(fields["data"])))
+        if len(received) >= count:
+            break
+    response.close()
+    return received
+
+
+def test_display_needs_an_active_device_token(client, office, now, clock):
+    device, token = auth_ops.create_device(office, DeviceKind.DISPLAY, "Wartebereich", now)
+    db.session.commit()
+    clock(9)
+    assert client.get(f"/display/{token}").status_code == 200
+    assert client.get(f"/display/{token}x").status_code == 403
+    assert client.get(f"/kiosk/{token}").status_code == 403  # a display is no kiosk
+    auth_ops.revoke_device(device, now)
+    db.session.commit()
+    assert client.get(f"/display/{token}").status_code == 403
+    assert client.get(f"/display/{token}/events").status_code == 403
+
+
+def test_display_stream_sends_snapshot_then_calls(client, office, now, clock):
+    _, token = auth_ops.create_device(office, DeviceKind.DISPLAY, "Wartebereich", now)
+    ops.walk_in(office, service(office, "Personal").id, at(9))
+    db.session.commit()
+    clock(9, 1)
+    response = client.get(f"/display/{token}/events")
+    assert response.mimetype == "text/event-stream"
+    stream = iter(response.response)
+    first = next(stream)  # retry
+    assert b"retry" in (first if isinstance(first, bytes) else first.encode())
+    snapshot = next(stream)
+    snapshot = snapshot.decode() if isinstance(snapshot, bytes) else snapshot
+    assert "event: state" in snapshot and '"waiting":1' in snapshot
+    # The stream removed its session after the snapshot (in tests, the test's own session too):
+    # nothing is held while it waits, and a call from elsewhere commits freely.
+    from terminvergabe.booking.models import Counter
+
+    counter = db.session.scalars(db.select(Counter).order_by(Counter.id)).first()
+    ops.call_next(counter, at(9, 2))
+    db.session.commit()
+    call = next(stream)
+    call = call.decode() if isinstance(call, bytes) else call
+    assert "event: call" in call and "A-001" in call
+    assert "ticket_id" not in call
+    response.close()
+
+
+def test_phone_page_shows_only_own_ticket(client, office, clock):
+    clock(9)
+    mine = ops.walk_in(office, service(office, "Personal").id, at(9))
+    other = ops.walk_in(office, service(office, "Personal").id, at(9, 1))
+    db.session.commit()
+    page = client.get(f"/t/{other.status_token}").get_data(as_text=True)
+    assert other.display_number in page and mine.display_number not in page
+    assert client.get(f"/t/{other.status_token[:-1]}").status_code == 404
+    assert client.get(f"/t/{other.id}").status_code == 404
+    ops.call_next(office.counters[1], at(9, 2))
+    db.session.commit()
+    page = client.get(f"/t/{mine.status_token}", query_string={"lang": "en"})
+    assert "Your turn: Schalter 2" in page.get_data(as_text=True)
+
+
+def test_kiosk_walk_in_only_public_services(client, office, now, clock):
+    _, token = auth_ops.create_device(office, DeviceKind.KIOSK, "Eingang", now)
+    internal = service(office, "Anmeldung")
+    internal.public = False
+    db.session.commit()
+    clock(9)
+    page = client.get(f"/kiosk/{token}").get_data(as_text=True)
+    assert "Anmeldung" not in page
+    client.post(f"/kiosk/{token}/walk-in", data={"service": internal.id})
+    assert db.session.query(Ticket).count() == 0
+    response = client.post(
+        f"/kiosk/{token}/walk-in", data={"service": service(office, "Personal").id}
+    )
+    assert response.status_code == 302
+    ticket = db.session.query(Ticket).one()
+    assert ticket.status_token in response.headers["Location"]
+    assert ticket.display_number in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_manager_creates_and_revokes_a_device(client, office, staff):
+    log_in(client, staff["office_manager"])
+    page = client.post(
+        f"/desk/{office.id}/devices", data={"name": "Wartezimmer", "kind": "display"}
+    ).get_data(as_text=True)
+    start = page.index("/display/")
+    url = page[start : page.index("<", start)]
+    assert client.get(url).status_code == 200
+    from terminvergabe.auth.models import Device
+
+    device = db.session.query(Device).one()
+    client.post(f"/desk/{office.id}/devices/{device.id}/revoke")
+    assert client.get(url).status_code == 403
