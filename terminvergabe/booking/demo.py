@@ -54,14 +54,15 @@ OFFICE = {
     "double_opt_in": False,
 }
 
+# What to bring: one sentence a line, so that it reads well as a paragraph and as a list.
 ID_DOCS = (
-    "- bisheriger Personalausweis oder Reisepass (auch wenn abgelaufen)\n"
-    "- ein aktuelles biometrisches Passfoto (oder vor Ort erstellen lassen)\n"
+    "Bisheriger Personalausweis oder Reisepass (auch wenn abgelaufen).\n"
+    "Ein aktuelles biometrisches Passfoto (oder vor Ort erstellen lassen).\n"
 )
-MINORS = "- bei Minderjährigen: Einverständnis beider Sorgeberechtigten, Geburtsurkunde\n"
+MINORS = "Bei Minderjährigen: Einverständnis beider Sorgeberechtigten und Geburtsurkunde.\n"
 MOVING = (
-    "- Personalausweis oder Reisepass aller Personen, die umziehen\n"
-    "- Wohnungsgeberbestätigung (vom Vermieter ausgefüllt und unterschrieben)\n"
+    "Personalausweis oder Reisepass aller Personen, die umziehen.\n"
+    "Wohnungsgeberbestätigung, vom Vermieter ausgefüllt und unterschrieben.\n"
 )
 
 
@@ -81,7 +82,7 @@ SERVICES = (
     ServiceSpec(
         "Personalausweis beantragen",
         20,
-        ID_DOCS + MINORS + "- Gebühr: 46,00 € (unter 24 Jahren 22,80 €), Karte oder bar",
+        ID_DOCS + MINORS + "Gebühr: 46,00 € (unter 24 Jahren 22,80 €), Karte oder bar.",
         "pass",
         max_quantity=4,
         description="Neuer Personalausweis mit Online-Ausweisfunktion; Abholung nach 3–4 Wochen.",
@@ -89,29 +90,29 @@ SERVICES = (
     ServiceSpec(
         "Reisepass beantragen",
         20,
-        ID_DOCS + MINORS + "- Gebühr: 70,00 € (unter 24 Jahren 37,50 €)",
+        ID_DOCS + MINORS + "Gebühr: 70,00 € (unter 24 Jahren 37,50 €).",
         "pass",
         max_quantity=4,
     ),
     ServiceSpec(
         "Vorläufigen Personalausweis beantragen",
         15,
-        ID_DOCS + "- Gebühr: 10,00 €",
+        ID_DOCS + "Gebühr: 10,00 €.",
         "pass",
         max_quantity=2,
     ),
     ServiceSpec(
         "Kinderreisepass beantragen",
         15,
-        "- Geburtsurkunde des Kindes\n- ein aktuelles biometrisches Passfoto des Kindes\n"
-        "- Ausweise und Einverständnis beider Sorgeberechtigten\n- Gebühr: 13,00 €",
+        "Geburtsurkunde des Kindes.\nEin aktuelles biometrisches Passfoto des Kindes.\n"
+        "Ausweise und Einverständnis beider Sorgeberechtigten.\nGebühr: 13,00 €.",
         "pass",
         max_quantity=4,
     ),
     ServiceSpec(
         "Anmeldung einer Wohnung",
         15,
-        MOVING + "- bei Zuzug aus dem Ausland: Pass und Aufenthaltstitel",
+        MOVING + "Bei Zuzug aus dem Ausland: Pass und Aufenthaltstitel.",
         "melde",
         max_quantity=6,
         prefix="B",
@@ -127,7 +128,7 @@ SERVICES = (
     ServiceSpec(
         "Abmeldung einer Wohnung",
         10,
-        "- Personalausweis oder Reisepass\n- neue Anschrift (bei Wegzug ins Ausland)",
+        "Personalausweis oder Reisepass.\nDie neue Anschrift (bei Wegzug ins Ausland).",
         "melde",
         max_quantity=6,
         prefix="B",
@@ -135,7 +136,7 @@ SERVICES = (
     ServiceSpec(
         "Meldebescheinigung",
         5,
-        "- Personalausweis oder Reisepass\n- Gebühr: 10,00 €",
+        "Personalausweis oder Reisepass.\nGebühr: 10,00 €.",
         "melde",
         max_quantity=3,
         prefix="B",
@@ -143,8 +144,8 @@ SERVICES = (
     ServiceSpec(
         "Führungszeugnis beantragen",
         10,
-        "- Personalausweis oder Reisepass\n- für ein erweitertes Führungszeugnis: "
-        "schriftliche Aufforderung des Arbeitgebers oder Vereins\n- Gebühr: 13,00 €",
+        "Personalausweis oder Reisepass.\nFür ein erweitertes Führungszeugnis: "
+        "schriftliche Aufforderung des Arbeitgebers oder Vereins.\nGebühr: 13,00 €.",
         "misc",
         max_quantity=2,
         prefix="C",
@@ -152,8 +153,8 @@ SERVICES = (
     ServiceSpec(
         "Beglaubigung von Kopien und Unterschriften",
         10,
-        "- Original und Kopien des Dokuments\n- Personalausweis oder Reisepass\n"
-        "- Gebühr: ab 5,00 € je Beglaubigung",
+        "Original und Kopien des Dokuments.\nPersonalausweis oder Reisepass.\n"
+        "Gebühr: ab 5,00 € je Beglaubigung.",
         "misc",
         max_quantity=5,
         prefix="C",
@@ -161,15 +162,15 @@ SERVICES = (
     ServiceSpec(
         "Fundsachen abgeben oder abholen",
         10,
-        "- beim Abholen: Personalausweis oder Reisepass und eine Beschreibung des Gegenstands",
+        "Beim Abholen: Personalausweis oder Reisepass und eine Beschreibung des Gegenstands.",
         "misc",
         prefix="C",
     ),
     ServiceSpec(
         "Bewohnerparkausweis beantragen",
         10,
-        "- Fahrzeugschein (Zulassungsbescheinigung Teil I)\n- Personalausweis oder Reisepass\n"
-        "- bei Firmen- oder Leasingwagen: Nutzungsbestätigung\n- Gebühr: 30,00 € pro Jahr",
+        "Fahrzeugschein (Zulassungsbescheinigung Teil I).\nPersonalausweis oder Reisepass.\n"
+        "Bei Firmen- oder Leasingwagen: Nutzungsbestätigung.\nGebühr: 30,00 € pro Jahr.",
         "misc",
         prefix="C",
     ),
@@ -177,7 +178,7 @@ SERVICES = (
     ServiceSpec(
         "Ausweisdokument abholen",
         5,
-        "- bisheriges Ausweisdokument\n- PIN-Brief der Bundesdruckerei",
+        "Bisheriges Ausweisdokument.\nPIN-Brief der Bundesdruckerei.",
         "pass",
         public=False,
         prefix="D",
