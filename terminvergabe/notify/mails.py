@@ -108,6 +108,8 @@ MAIL_POLICY = policy.SMTP.clone(cte_type="7bit")
 
 
 def compose(kind: str, payload: dict, message_id: str, sender: str) -> EmailMessage:
+    if payload.get("prerendered"):
+        return compose_prerendered(payload, message_id, sender)
     domain = message_id.rsplit("@", 1)[-1].rstrip(">")
     qr_cid = make_msgid("qr", domain=domain) if has_qr(kind) else None
     title, text, html = render(kind, payload, qr_cid and qr_cid[1:-1])
@@ -122,6 +124,22 @@ def compose(kind: str, payload: dict, message_id: str, sender: str) -> EmailMess
         )
     _attach_calendar(message, kind, payload)
     # Set last: turning the message into a multipart moves Content-* headers to the first part.
+    message["Content-Language"] = payload["locale"]
+    return message
+
+
+def compose_prerendered(payload: dict, message_id: str, sender: str) -> EmailMessage:
+    """A mail another package rendered (outbox.enqueue_text): text, optionally HTML."""
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["Subject"] = payload["subject"]
+    message["From"] = sender
+    message["To"] = payload["to"]
+    message["Date"] = format_datetime(parse_time(payload["created_at"]))
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(payload["text"])
+    if payload.get("html"):
+        message.add_alternative(payload["html"], subtype="html")
     message["Content-Language"] = payload["locale"]
     return message
 

@@ -66,6 +66,47 @@ def enqueue(
     return message
 
 
+def enqueue_text(
+    to: str,
+    subject: str,
+    text: str,
+    locale: str,
+    kind: str,
+    now: dt.datetime,
+    html: str | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """Queue a mail that another package rendered itself (waitlist offers and the like), with
+    the same delivery guarantees; the caller renders it in the citizen's locale."""
+    message = OutboxMessage(
+        kind=kind,
+        appointment_id=None,
+        recipient=to,
+        locale=locale,
+        payload={
+            "prerendered": True,
+            "to": to,
+            "subject": subject,
+            "text": text,
+            "html": html,
+            "locale": locale,
+            "created_at": now.isoformat(),
+        },
+        dedupe_key=dedupe_key,
+        message_id=_new_message_id(),
+        status=OutboxStatus.QUEUED,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+            db.session.flush()
+    except IntegrityError:
+        return None
+    return message
+
+
 def _new_message_id() -> str:
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
     return f"<{uuid.uuid4().hex}@{host}>"

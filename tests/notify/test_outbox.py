@@ -186,3 +186,29 @@ def test_send_outbox_job_drains_more_than_one_batch(smtp, mail_office, now, app_
     queue_copies(book(mail_office, now), now, outbox.BATCH_SIZE + 4)
     assert tasks.send_outbox(now) == outbox.BATCH_SIZE + 5
     assert smtp.inbox.messages == []
+
+
+def test_prerendered_mail_from_another_package(smtp, app_ctx, now):
+    queued = outbox.enqueue_text(
+        to="wait@example.org",
+        subject="Ein Termin ist für Sie frei geworden",
+        text="Hallo,\nklicken Sie hier.",
+        locale="de",
+        kind="waitlist_offer",
+        now=now,
+        dedupe_key="offer:1",
+    )
+    assert queued is not None
+    assert (
+        outbox.enqueue_text(
+            "wait@example.org", "x", "y", "de", "waitlist_offer", now, dedupe_key="offer:1"
+        )
+        is None
+    )
+    db.session.commit()
+    assert tasks.send_outbox(now) == 1
+    [message] = smtp.inbox.messages
+    assert message["Subject"] == "Ein Termin ist für Sie frei geworden"
+    assert message["To"] == "wait@example.org"
+    assert message["Content-Language"] == "de"
+    assert "klicken Sie hier" in message.get_body(("plain",)).get_content()
