@@ -21,7 +21,7 @@ NOTIFY_DEFAULTS = {
 
 
 def init_app(app: Flask) -> None:
-    from terminvergabe.notify import events, models, scheduler, sender, views  # noqa: F401
+    from terminvergabe.notify import cli, events, models, scheduler, sender, views  # noqa: F401
 
     for key, value in NOTIFY_DEFAULTS.items():
         app.config.setdefault(key, value)
@@ -30,4 +30,5 @@ def init_app(app: Flask) -> None:
     events.connect()
     scheduler.register_notify_jobs(app)
     scheduler.init_cli(app)
+    cli.init_app(app)
     scheduler.start_in_dev_server(app)

@@ -212,3 +212,15 @@ def test_prerendered_mail_from_another_package(smtp, app_ctx, now):
     assert message["To"] == "wait@example.org"
     assert message["Content-Language"] == "de"
     assert "klicken Sie hier" in message.get_body(("plain",)).get_content()
+
+
+def test_flask_outbox_lists_and_requeues_failed_mail(app_ctx, mail_office, now):
+    book(mail_office, now)
+    [row] = outbox_rows()
+    row.status, row.last_error = OutboxStatus.FAILED, "SMTPRecipientsRefused: 550"
+    db.session.commit()
+    runner = app_ctx.test_cli_runner()
+    listed = runner.invoke(args=["outbox"])
+    assert "failed: 1" in listed.output and "550" in listed.output
+    requeued = runner.invoke(args=["outbox", "--retry-failed"])
+    assert "requeued: 1" in requeued.output and "queued: 1" in requeued.output

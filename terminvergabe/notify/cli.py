@@ -1,0 +1,48 @@
+"""`flask outbox`: what is queued, sent and failed; requeue failed mails after a fix."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from terminvergabe import time
+from terminvergabe.db import db
+from terminvergabe.notify.models import OutboxMessage, OutboxStatus
+
+
+def status_counts() -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+    )
+    return {status: count for status, count in rows}
+
+
+def requeue_failed(now) -> int:
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.FAILED, OutboxMessage.recipient != "")
+        .values(status=OutboxStatus.QUEUED, next_attempt_at=now, lease_until=None)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("outbox")
+    @click.option("--retry-failed", is_flag=True, help="Queue mails the server refused again.")
+    def outbox_command(retry_failed: bool) -> None:
+        """Show the mail outbox: queued, sent and failed messages."""
+        if retry_failed:
+            click.echo(f"requeued: {requeue_failed(time.now())}")
+        counts = status_counts()
+        for status in OutboxStatus:
+            click.echo(f"{status.value}: {counts.get(status.value, 0)}")
+        failed = db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.FAILED)
+            .order_by(OutboxMessage.id.desc())
+            .limit(20)
+        )
+        for message in failed:
+            click.echo(f"  #{message.id} {message.kind} {message.recipient}: {message.last_error}")
