@@ -28,6 +28,7 @@ from terminvergabe.notify.models import SchedulerHeartbeat
 log = logging.getLogger(__name__)
 
 EXTENSION = "terminvergabe.jobs"
+RUNNING = "terminvergabe.scheduler"
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,11 @@ class Job:
 
 
 def register_job(app: Flask, name: str, func, seconds: float) -> None:
-    app.extensions.setdefault(EXTENSION, {})[name] = Job(name, func, seconds)
+    job = Job(name, func, seconds)
+    app.extensions.setdefault(EXTENSION, {})[name] = job
+    running = app.extensions.get(RUNNING)
+    if running is not None:  # a package initialised after the dev server's scheduler started
+        _add(running, app, job)
 
 
 def jobs(app: Flask) -> list[Job]:
@@ -86,17 +91,22 @@ def last_heartbeat() -> dt.datetime | None:
 def build(app: Flask, scheduler_class=BackgroundScheduler):
     scheduler = scheduler_class(timezone="UTC")
     for job in jobs(app):
-        scheduler.add_job(
-            run_job,
-            "interval",
-            args=(app, job),
-            seconds=job.seconds,
-            id=job.name,
-            max_instances=1,  # never overlap with itself in this process
-            coalesce=True,
-            next_run_time=dt.datetime.now(dt.UTC),
-        )
+        _add(scheduler, app, job)
     return scheduler
+
+
+def _add(scheduler, app: Flask, job: Job) -> None:
+    scheduler.add_job(
+        run_job,
+        "interval",
+        args=(app, job),
+        seconds=job.seconds,
+        id=job.name,
+        replace_existing=True,
+        max_instances=1,  # never overlap with itself in this process
+        coalesce=True,
+        next_run_time=dt.datetime.now(dt.UTC),
+    )
 
 
 # -- the development server ------------------------------------------------------------------
@@ -109,7 +119,7 @@ def start_in_dev_server(app: Flask) -> None:
         return
     scheduler = build(app)
     scheduler.start()
-    app.extensions["terminvergabe.scheduler"] = scheduler
+    app.extensions[RUNNING] = scheduler
     atexit.register(lambda: scheduler.shutdown(wait=False))
     log.info("scheduler started in the development server")
 

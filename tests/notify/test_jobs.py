@@ -156,3 +156,17 @@ def test_purge_keeps_unsent_mail(smtp, mail_office, now):
     smtp.start()
     tasks.send_outbox(now + dt.timedelta(hours=1))
     assert tasks.purge_sent(now + dt.timedelta(days=31)) == 1
+
+
+def test_jobs_registered_after_the_dev_scheduler_started_join_it(app_ctx):
+    """Packages initialised after notify (admin's retention job) still run in the dev server."""
+    background = scheduler.build(app_ctx)
+    background.start(paused=True)
+    app_ctx.extensions[scheduler.RUNNING] = background
+    try:
+        scheduler.register_job(app_ctx, "later", lambda now: None, 60)
+        assert "later" in {job.id for job in background.get_jobs()}
+    finally:
+        del app_ctx.extensions[scheduler.RUNNING]
+        app_ctx.extensions[scheduler.EXTENSION].pop("later")
+        background.shutdown(wait=False)
