@@ -251,18 +251,24 @@ def _months(free_days: list[dt.date]) -> list[dict]:
             {
                 "title": format_date(dt.date(year, month, 1), "LLLL yyyy"),
                 "weeks": weeks,
-                "weekdays": [
-                    (
-                        locale.days["stand-alone"]["abbreviated"][w] if locale else str(w),
-                        locale.days["stand-alone"]["wide"][w] if locale else str(w),
-                    )
-                    for w in weekdays
-                ],
+                "weekdays": _weekday_names(locale, weekdays),
                 "free_count": sum(1 for d in free if (d.year, d.month) == (year, month)),
             }
         )
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+def _weekday_names(locale, weekdays: list[int]) -> list[tuple[str, str]]:
+    """(short, full) weekday names for the calendar header. Where the locale's abbreviations
+    are long (Arabic has none), the narrow forms keep seven columns readable at 320 px."""
+    if locale is None:
+        return [(str(w), str(w)) for w in weekdays]
+    names = locale.days["stand-alone"]
+    short = names["abbreviated"]
+    if max(len(short[w]) for w in weekdays) > 4:
+        short = names["narrow"]
+    return [(short[w], names["wide"][w]) for w in weekdays]
 
 
 @bp.get("/o/<slug>/days/<date>")
