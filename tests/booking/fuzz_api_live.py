@@ -65,7 +65,8 @@ def main() -> int:
             "--generation-deterministic",
         ]
         try:
-            return subprocess.call(command)  # noqa: S603  (our own tool, fixed arguments)
+            # in the temporary folder, where schemathesis also leaves its cache
+            return subprocess.call(command, cwd=tmp)  # noqa: S603  (our own tool, fixed arguments)
         finally:
             server.shutdown()
 
