@@ -499,3 +499,16 @@ def test_operations_are_the_only_writer(client, office, now):
     day = text(client.get(f"/o/{office.slug}/days/{TUESDAY}?s={passports(office)}"))
     assert TUESDAY_10.isoformat() not in starts_on(day)
     assert factories  # the office comes from tests.factories via the fixture
+
+
+def test_what_to_bring_is_shown_on_office_and_manage_page(client, office):
+    passport = next(s for s in office.services if s.name == "Reisepass beantragen")
+    passport.what_to_bring = "Biometrisches Passfoto, alter Reisepass"
+    db.session.commit()
+    assert "Biometrisches Passfoto" in text(client.get(f"/o/{office.slug}"))
+    token = book_via_pages(client, office)
+    manage = text(client.get(f"/a/{token}"))
+    assert "Please bring" in manage
+    assert "Biometrisches Passfoto, alter Reisepass" in manage
+    # the details form of a booked appointment leads to the manage page
+    assert client.get(f"/a/{token}/details").headers["Location"] == f"/a/{token}"
