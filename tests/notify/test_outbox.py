@@ -47,6 +47,20 @@ def test_confirmation_is_sent_once(smtp, mail_office, now):
     assert row.status == OutboxStatus.SENT and row.attempts == 1 and row.sent_at == now
     assert row.message_id == message["Message-ID"]
     assert appointment.status == AppointmentStatus.CONFIRMED
+    # text and HTML alternatives, the QR code related to the HTML, the invitation attached
+    assert [p.get_content_type() for p in message.walk()] == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "multipart/related",
+        "text/html",
+        "image/png",
+        "text/calendar",
+    ]
+    invitation = list(message.iter_attachments())[-1]
+    assert invitation.get_param("method") == "REQUEST"
+    assert invitation.get_filename().endswith(".ics")
+    assert message["Auto-Submitted"] == "auto-generated"
 
 
 def test_smtp_outage_booking_succeeds_and_mail_arrives_exactly_once(smtp, mail_office, now):
