@@ -5,7 +5,7 @@ from __future__ import annotations
 from terminvergabe import time
 from terminvergabe.booking import signals
 from terminvergabe.notify.models import MailKind
-from terminvergabe.notify.outbox import enqueue
+from terminvergabe.notify.outbox import enqueue, withdraw_queued
 
 
 def on_pending(appointment, **_):
@@ -17,6 +17,7 @@ def on_confirmed(appointment, **_):
 
 
 def on_rebooked(appointment, previous_start_at=None, **_):
+    withdraw_queued(appointment, MailKind.REMINDER)  # the job reminds of the new time
     enqueue(
         MailKind.REBOOKED,
         appointment,
@@ -27,6 +28,7 @@ def on_rebooked(appointment, previous_start_at=None, **_):
 
 
 def on_cancelled(appointment, by="citizen", **_):
+    withdraw_queued(appointment, MailKind.REMINDER)
     # A hold cancelled before the citizen gave an address is skipped by enqueue().
     enqueue(
         MailKind.CANCELLED,

@@ -66,6 +66,20 @@ def enqueue(
     return message
 
 
+def withdraw_queued(appointment: Appointment, kind: str) -> int:
+    """Delete mails of this kind not yet handed to a sender (a reminder of a time that was
+    cancelled or moved); one already claimed goes out, as it may be on the wire already."""
+    result = db.session.execute(
+        sa.delete(OutboxMessage).where(
+            OutboxMessage.appointment_id == appointment.id,
+            OutboxMessage.kind == kind,
+            OutboxMessage.status == OutboxStatus.QUEUED,
+            OutboxMessage.claim_token.is_(None),
+        )
+    )
+    return result.rowcount
+
+
 def enqueue_text(
     to: str,
     subject: str,

@@ -170,3 +170,15 @@ def test_jobs_registered_after_the_dev_scheduler_started_join_it(app_ctx):
         del app_ctx.extensions[scheduler.RUNNING]
         app_ctx.extensions[scheduler.EXTENSION].pop("later")
         background.shutdown(wait=False)
+
+
+def test_a_queued_reminder_is_withdrawn_when_the_appointment_is_cancelled(
+    app_ctx, mail_office, now
+):
+    appointment = book(mail_office, now - dt.timedelta(days=3))
+    day_before = TUESDAY_10 - dt.timedelta(hours=23)
+    assert tasks.queue_reminders(day_before) == 1
+    operations.cancel(appointment, day_before, by="office")
+    db.session.commit()
+    assert kinds() == ["confirmed", "cancelled"]
+    assert tasks.queue_reminders(day_before) == 0
