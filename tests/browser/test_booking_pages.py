@@ -176,6 +176,7 @@ def test_whole_booking_with_the_keyboard_alone(live_server, page, setup):
     assert status_of(token) == AppointmentStatus.CONFIRMED
     tab_to(page, f"a[href='/a/{token}/cancel']")
     page.keyboard.press("Enter")
+    page.wait_for_url(f"**/a/{token}/cancel")
     tab_to(page, "button.button--danger")
     page.keyboard.press("Space")
     page.wait_for_url(f"**/a/{token}")
