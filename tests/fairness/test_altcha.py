@@ -81,7 +81,7 @@ def test_challenge_endpoint_serves_signed_challenges(client, cheap_pow):
 
 
 def test_widget_is_served_by_the_app(client):
-    response = client.get("/static/altcha/altcha.min.js")
+    response = client.get("/static/altcha/altcha-lib.min.js")
     assert response.status_code == 200
-    assert b"altcha-widget" in response.data
+    assert b"solveChallenge" in response.data
     response.close()
