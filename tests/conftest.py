@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from terminvergabe import create_app
 from terminvergabe.db import db
+from terminvergabe.limiter import limiter
 from tests import factories
 
 TEST_DATABASE_URL = os.environ.get("TERMINVERGABE_TEST_DATABASE_URL")
@@ -70,6 +71,7 @@ def app_ctx(app):
         db.session.remove()
         _empty_tables()
     app.config["FROZEN_NOW"] = None
+    limiter.reset()  # rate-limit counts (memory storage) do not carry over to the next test
 
 
 @pytest.fixture
