@@ -139,12 +139,19 @@ def _serving_flask_run(app: Flask) -> bool:
 
 def init_cli(app: Flask) -> None:
     @app.cli.command("scheduler")
-    @click.option("--once", is_flag=True, help="Run every job once and exit (for cron).")
-    def scheduler_command(once: bool) -> None:
+    @click.option("--once", is_flag=True, help="Run the jobs once and exit (for cron).")
+    @click.option("--job", "names", multiple=True, help="Only this job (repeatable).")
+    def scheduler_command(once: bool, names: tuple[str, ...]) -> None:
         """Run the scheduled jobs (mail outbox, reminders, expiry) in the foreground."""
+        chosen = [job for job in jobs(app) if not names or job.name in names]
+        if not chosen:
+            raise click.BadParameter(f"known jobs: {', '.join(j.name for j in jobs(app))}")
         if once:
-            results = [run_job(app, job) for job in jobs(app)]
+            results = [run_job(app, job) for job in chosen]
             raise SystemExit(0 if all(results) else 1)
-        click.echo(f"scheduler: {', '.join(j.name for j in jobs(app))} (Ctrl+C stops)")
+        click.echo(f"scheduler: {', '.join(j.name for j in chosen)} (Ctrl+C stops)")
+        scheduler = BlockingScheduler(timezone="UTC")
+        for job in chosen:
+            _add(scheduler, app, job)
         with contextlib.suppress(KeyboardInterrupt, SystemExit):
-            build(app, BlockingScheduler).start()
+            scheduler.start()

@@ -238,3 +238,46 @@ def test_flask_outbox_lists_and_requeues_failed_mail(app_ctx, mail_office, now):
     assert "failed: 1" in listed.output and "550" in listed.output
     requeued = runner.invoke(args=["outbox", "--retry-failed"])
     assert "requeued: 1" in requeued.output and "queued: 1" in requeued.output
+
+
+@pytest.mark.concurrency
+def test_two_sender_processes_never_send_a_message_twice(app, smtp, mail_office, now):
+    """Two `flask scheduler --once --job send_outbox` processes on the same database."""
+    import os
+    import subprocess
+    import sys
+
+    original = smtp.inbox.handle_DATA
+
+    async def slow_data(server, session, envelope):
+        import asyncio
+
+        await asyncio.sleep(0.05)
+        return await original(server, session, envelope)
+
+    smtp.inbox.handle_DATA = slow_data
+    smtp.stop()
+    smtp.start()
+    count = 60
+    queue_copies(book(mail_office, now), now, count - 1)
+    db.session.commit()
+    env = dict(
+        os.environ,
+        TERMINVERGABE_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        TERMINVERGABE_MAIL_SERVER="127.0.0.1",
+        TERMINVERGABE_MAIL_PORT=str(smtp.port),
+        TERMINVERGABE_MAIL_SUPPRESS_SEND="false",
+        TERMINVERGABE_SECRET_KEY="test-key",
+    )
+    command = [sys.executable, "-m", "flask", "--app", "terminvergabe", "scheduler", "--once"]
+    command += ["--job", "send_outbox"]
+    processes = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=300)[0].decode() for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    ids = [m["Message-ID"] for m in smtp.inbox.messages]
+    assert len(ids) == count and len(set(ids)) == count
+    db.session.expire_all()
+    assert all(row.status == OutboxStatus.SENT for row in outbox_rows())
