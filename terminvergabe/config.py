@@ -6,7 +6,8 @@ import os
 DEFAULTS = {
     "SECRET_KEY": None,  # filled from the instance folder when not configured
     "SQLALCHEMY_DATABASE_URI": None,  # default: SQLite in the instance folder
-    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    # pre_ping: a connection the database dropped (restart, failover) is replaced, not used.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "BABEL_DEFAULT_LOCALE": "de",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
     "LANGUAGES": ["de", "en", "tr", "ar", "uk"],
