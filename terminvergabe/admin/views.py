@@ -125,9 +125,9 @@ def _save_safely(office: Office, change, message: str, endpoint: str, reason: st
         try:
             apply_change(office, change, _resolutions(), current_staff(), when, reason)
         except DomainError as error:
+            # A decision is missing, or a chosen time was taken meanwhile: nothing is saved;
+            # show the affected appointments again with the reason.
             db.session.rollback()
-            if error.code != "capacity_removed":
-                raise
             flash(error.message)
         else:
             return _done(message, endpoint, office)

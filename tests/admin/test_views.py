@@ -319,3 +319,21 @@ def test_calendar_shows_appointments_holds_and_free_time(client, office, manager
     assert "cell-free" in page
     week = client.get(f"/admin/{office.id}/calendar?date=2026-01-13&view=week&lang=en")
     assert "2 appointments" in week.get_data(as_text=True)
+
+
+def test_moves_to_a_time_that_fills_up_save_nothing(client, office, manager, now):
+    """Three appointments moved to one time where two counters are free: the third move fails,
+    so nothing is saved and the manager decides again."""
+    booked = [book(office, TUESDAY_10, now, f"{n}@example.org") for n in "ab"]
+    booked.append(book(office, TUESDAY_10 + dt.timedelta(hours=1), now, "c@example.org"))
+    starts = {a.id: a.start_at for a in booked}
+    db.session.commit()
+    target = (TUESDAY_10 + dt.timedelta(days=1)).isoformat()
+    data = {"first_day": "2026-01-13", "last_day": "2026-01-13", "confirm_change": "1"}
+    data |= {f"resolve-{a.id}": target for a in booked}
+    response = client.post(f"/admin/{office.id}/closures?lang=en", data=data)
+    assert response.status_code == 409
+    assert "This time has just been taken" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.query(Closure).count() == 0
+    assert all(db.session.get(Appointment, a.id).start_at == a.start_at for a in booked)
