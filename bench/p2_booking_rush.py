@@ -113,7 +113,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(database: str, port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(
+    database: str, port: int, workers: int, extra_env: dict | None = None
+) -> subprocess.Popen:
+    """gunicorn in its own process group (so that a fault test can kill it whole); its log goes
+    to a temporary file that is shown if it does not come up."""
     env = dict(
         os.environ,
         TERMINVERGABE_DATABASE_URL=database,
@@ -123,8 +127,12 @@ def start_gunicorn(database: str, port: int, workers: int) -> subprocess.Popen:
         TERMINVERGABE_RATELIMIT_ENABLED="false",
         TERMINVERGABE_HEALTH_REQUIRES_SCHEDULER="false",
         TERMINVERGABE_SECRET_KEY="bench-secret",
-        TERMINVERGABE_SQLALCHEMY_ENGINE_OPTIONS='{"pool_size": 16, "max_overflow": 8}',
+        TERMINVERGABE_SQLALCHEMY_ENGINE_OPTIONS=(
+            '{"pool_size": 16, "max_overflow": 8, "pool_pre_ping": true}'
+        ),
+        **(extra_env or {}),
     )
+    log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)  # noqa: SIM115  (lives as long as the server)
     process = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -136,8 +144,9 @@ def start_gunicorn(database: str, port: int, workers: int) -> subprocess.Popen:
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -148,7 +157,7 @@ def start_gunicorn(database: str, port: int, workers: int) -> subprocess.Popen:
         except OSError:
             time.sleep(0.2)
     process.kill()
-    raise SystemExit("gunicorn did not come up: " + process.stderr.read().decode()[-2000:])
+    raise SystemExit("gunicorn did not come up: " + Path(log.name).read_text()[-2000:])
 
 
 def request(port, method, path, body=None, conn=None):
