@@ -49,7 +49,7 @@ def ensure_package(extras: str) -> None:
         if done.exists() and done.read_text() == digest:
             return
     say(f"installing terminvergabe{extras} into .venv")
-    sh(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", f".{extras}")
+    sh(PYTHON, "-m", "pip", "install", "-qq", "--disable-pip-version-check", "-e", f".{extras}")
     stamp.write_text(digest)
 
 
