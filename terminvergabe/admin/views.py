@@ -453,6 +453,28 @@ def shifts(office_id):
     return _shift_page(office, pattern, exception, 422 if failed else 200)
 
 
+@bp.route("/<int:office_id>/shifts/<int:pattern_id>", methods=["GET", "POST"])
+@manager_required
+def shift(office_id, pattern_id):
+    """Edit a weekly shift (e.g. end it earlier): safe, like every loss of capacity."""
+    office = _office(office_id)
+    row = _owned(ShiftPattern, pattern_id, office)
+    form = forms.ShiftPatternForm(obj=row)
+    form.staff_member_id.choices = forms.choices((m.id, m.name) for m in _staff(office))
+    form.counter_id.choices = forms.choices((c.id, c.name) for c in _counters(office))
+    if form.validate_on_submit() and _check_staff_and_counter(office, form):
+        return _save_safely(
+            office, lambda: form.populate_obj(row), _("The shift was saved."), "admin.shifts"
+        )
+    return render_template(
+        "admin/edit.html",
+        office=office,
+        form=form,
+        title=_("Weekly shift"),
+        back=url_for("admin.shifts", office_id=office.id),
+    ), (422 if form.errors else 200)
+
+
 @bp.route("/<int:office_id>/shifts/<int:pattern_id>/delete", methods=["POST"])
 @manager_required
 def delete_shift(office_id, pattern_id):

@@ -337,3 +337,34 @@ def test_moves_to_a_time_that_fills_up_save_nothing(client, office, manager, now
     db.session.expire_all()
     assert db.session.query(Closure).count() == 0
     assert {i: db.session.get(Appointment, i).start_at for i in starts} == starts
+
+
+def test_shortening_a_shift_asks_first(client, office, manager, now):
+    from terminvergabe.booking.models import ShiftPattern
+
+    late = book(office, TUESDAY_10 + dt.timedelta(hours=1, minutes=30), now, "a@example.org")
+    db.session.commit()
+    pattern = db.session.scalar(
+        sa.select(ShiftPattern).where(
+            ShiftPattern.counter_id == late.counter_id, ShiftPattern.weekday == 1
+        )
+    )
+    data = {
+        "staff_member_id": pattern.staff_member_id,
+        "counter_id": pattern.counter_id,
+        "weekday": "1",
+        "start_local": "08:00",
+        "end_local": "11:00",
+    }
+    url = f"/admin/{office.id}/shifts/{pattern.id}"
+    assert client.get(url).status_code == 200
+    response = client.post(url, data=data)
+    assert response.status_code == 409
+    assert late.booking_code in response.get_data(as_text=True)
+    response = client.post(
+        url, data={**data, "confirm_change": "1", f"resolve-{late.id}": "cancel"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ShiftPattern, pattern.id).end_local == dt.time(11)
+    assert db.session.get(Appointment, late.id).status == AppointmentStatus.CANCELLED
