@@ -127,7 +127,17 @@
     if (button) { button.addEventListener("click", function () { window.print(); }); }
   }
 
+  /* Kiosk: back to the start screen after a while, for the next citizen. */
+  function setUpReturn() {
+    var holder = document.querySelector("[data-return]");
+    if (holder) {
+      setTimeout(function () { window.location.assign(holder.dataset.return); },
+        1000 * Number(holder.dataset.returnAfter || 45));
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setUpReturn();
     var root = document.querySelector("[data-events]");
     if (root && root.dataset.display) { setUpDisplay(root); }
     if (root) { connect(root); }
