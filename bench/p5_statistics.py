@@ -126,19 +126,20 @@ def main() -> None:
             db.session.remove()
             db.engine.dispose()
     backend = url.split(":")[0]
-    print(f"P5 statistics, one year, {backend}")
+    print(f"P5 statistics, one year, {backend}, median of {args.runs} runs")
     print(
-        f"  data: {appointments} appointments, {visits} visits (generated in {fill_seconds:.1f} s)"
+        f"  data: {appointments} appointments, {visits} visits (generated in {fill_seconds:.0f} s)"
     )
-    print(f"  baseline GROUP BY status over the year:   {base * 1000:8.1f} ms")
-    print(
-        f"  statistics SQL part (counts, distributions): {sql * 1000:8.1f} ms  "
-        f"(x{sql / base:.1f} baseline)"
+    rows = (
+        ("baseline: GROUP BY status over the year", base),
+        ("statistics SQL (counts, distributions)", sql),
+        ("whole report incl. utilisation", report),
     )
-    print(
-        f"  whole report incl. utilisation:           {report * 1000:8.1f} ms  "
-        f"(x{report / base:.1f} baseline)"
-    )
+    for label, (wall, cpu) in rows:
+        print(
+            f"  {label:42s} {wall * 1000:8.1f} ms wall (x{wall / base[0]:5.1f})"
+            f"  {cpu * 1000:8.1f} ms cpu"
+        )
 
 
 if __name__ == "__main__":
