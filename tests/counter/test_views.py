@@ -180,3 +180,27 @@ def test_manager_creates_and_revokes_a_device(client, office, staff):
     device = db.session.query(Device).one()
     client.post(f"/desk/{office.id}/devices/{device.id}/revoke")
     assert client.get(url).status_code == 403
+
+
+def test_revoked_display_stream_ends_at_the_next_event(client, office, now, clock):
+    device, token = auth_ops.create_device(office, DeviceKind.DISPLAY, "Wartebereich", now)
+    db.session.commit()
+    device_id, office_id = device.id, office.id
+    clock(9)
+    response = client.get(f"/display/{token}/events")
+    stream = iter(response.response)
+
+    def text(chunk):
+        return chunk.decode() if isinstance(chunk, bytes) else chunk
+
+    next(stream)  # retry
+    assert "event: state" in text(next(stream))
+    from terminvergabe.auth.models import Device
+    from terminvergabe.booking.models import Office
+
+    auth_ops.revoke_device(db.session.get(Device, device_id), now)
+    current = db.session.get(Office, office_id)
+    ops.walk_in(current, service(current, "Personal").id, at(9))
+    db.session.commit()
+    assert "event: gone" in text(next(stream))
+    response.close()
