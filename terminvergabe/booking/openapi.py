@@ -311,6 +311,11 @@ def _hold_request(languages: list[str]) -> dict:
                 "enum": list(languages),
                 "description": "Language of later messages; default: the request's language.",
             },
+            "altcha": {
+                "type": "string",
+                "description": "A solved ALTCHA proof-of-work, where the office asks for one. "
+                "Without it a stricter rate limit applies.",
+            },
         },
         "additionalProperties": False,
     }
@@ -414,6 +419,12 @@ _MANAGE_LINKS = {
     )
 }
 
+_TOO_MANY = {
+    "429": _error(
+        "Too many requests (Retry-After says when to try again), or too many open holds "
+        "(code too_many_holds)."
+    )
+}
 _NOT_FOUND = {"404": _error("No office (or appointment) with this name (or token).")}
 _INVALID = {"422": _error("A parameter or field is missing or not valid.")}
 _BODY_ERRORS = {
@@ -444,7 +455,12 @@ _PATHS = {
         "get": _operation(
             "listDays",
             "Dates that have free times for a selection of services",
-            {"200": _json(_ref("Days"), "Dates with free times."), **_NOT_FOUND, **_INVALID},
+            {
+                "200": _json(_ref("Days"), "Dates with free times."),
+                **_NOT_FOUND,
+                **_INVALID,
+                **_TOO_MANY,
+            },
             ["slug", "services"],
         )
     },
@@ -452,7 +468,12 @@ _PATHS = {
         "get": _operation(
             "listTimes",
             "Free start times on one date for a selection of services",
-            {"200": _json(_ref("Times"), "Free start times."), **_NOT_FOUND, **_INVALID},
+            {
+                "200": _json(_ref("Times"), "Free start times."),
+                **_NOT_FOUND,
+                **_INVALID,
+                **_TOO_MANY,
+            },
             ["slug", "services", "date"],
         )
     },
@@ -468,6 +489,7 @@ _PATHS = {
                 **_NOT_FOUND,
                 "409": _error("The time is taken (alternatives are listed).", "Error"),
                 **_BODY_ERRORS,
+                **_TOO_MANY,
             },
             ["slug"],
             body="HoldRequest",
@@ -494,6 +516,7 @@ _PATHS = {
                 "409": _error("Already booked, or the email address has too many bookings."),
                 **_GONE,
                 **_BODY_ERRORS,
+                **_TOO_MANY,
             },
             ["token"],
             body="ConfirmRequest",

@@ -22,6 +22,7 @@ from terminvergabe.booking import openapi, operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus
 from terminvergabe.config import DEFAULTS
 from terminvergabe.db import db
+from terminvergabe.limiter import limiter
 from tests import factories
 
 # A Tuesday, the day after the test clock (Monday 09:00 Berlin); winter, so UTC+1.
@@ -89,6 +90,21 @@ def _documented_path(app, method, url):
 
 def _openapi_path(rule: str) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.removeprefix("/api/v1"))
+
+
+@pytest.fixture(autouse=True)
+def no_bot_defences(app):
+    """Rate limits, proof-of-work and the open-hold cap are tested in tests/fairness; here one
+    client makes many holds on purpose."""
+    saved = {key: app.config.get(key) for key in FAIR_ACCESS_OFF}
+    app.config.update(FAIR_ACCESS_OFF)
+    enabled, limiter.enabled = limiter.enabled, False
+    yield
+    limiter.enabled = enabled
+    app.config.update(saved)
+
+
+FAIR_ACCESS_OFF = {"ALTCHA_REQUIRED_DEFAULT": False, "FAIRNESS_MAX_OPEN_HOLDS": 1_000_000}
 
 
 @pytest.fixture
