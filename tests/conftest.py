@@ -38,6 +38,10 @@ def app():
                 "SERVER_NAME": "localhost",
                 "BASE_URL": "http://localhost",
                 "MAIL_SUPPRESS_SEND": True,
+                # Bot defences off by default in tests of other features (a test client makes
+                # many holds from one address); tests/fairness switches them on per office.
+                "ALTCHA_REQUIRED_DEFAULT": False,
+                "FAIRNESS_MAX_OPEN_HOLDS": 1000,
             }
         )
         app.instance_path = tmp_dir

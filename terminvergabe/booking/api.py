@@ -23,6 +23,8 @@ from terminvergabe.booking import openapi, operations, params
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
+from terminvergabe.fairness import holds as fairness
+from terminvergabe.fairness import limits
 from terminvergabe.time import now as current_time
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -56,6 +58,7 @@ def services(slug: str):
 
 
 @bp.get("/offices/<slug>/days")
+@limits.search_limit
 def days(slug: str):
     office = _office(slug)
     selection = params.parse_selection(request.args.get("services"))
@@ -69,6 +72,7 @@ def days(slug: str):
 
 
 @bp.get("/offices/<slug>/times")
+@limits.search_limit
 def times(slug: str):
     office = _office(slug)
     selection = params.parse_selection(request.args.get("services"))
@@ -100,13 +104,17 @@ def openapi_document():
 
 
 @bp.post("/offices/<slug>/holds")
+@limits.hold_limit
 def hold(slug: str):
     office = _office(slug)
-    body = _read_body(required={"services": list, "start": str}, optional={"locale": str})
+    body = _read_body(
+        required={"services": list, "start": str}, optional={"locale": str, "altcha": str}
+    )
     selection = _services_field(body["services"])
     locale = _locale_field(body.get("locale"))
     start_at = params.parse_start(body["start"])
     now = current_time()
+    fairness.guard_hold(office, now)  # proof-of-work or a stricter limit; open holds per client
     with _alternatives_in_office_time(office):
         held = operations.hold(office, selection, start_at, now, locale=locale)
     db.session.commit()
@@ -117,6 +125,7 @@ def hold(slug: str):
 
 
 @bp.post("/appointments/<token>/confirm")
+@limits.confirm_limit
 def confirm(token: str):
     found = _appointment(token, refuse_lapsed=True)
     body = _read_body(required={"name": str, "email": str}, optional={"phone": str})

@@ -30,6 +30,8 @@ from terminvergabe.booking.forms import DetailsForm
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
+from terminvergabe.fairness import holds as fairness
+from terminvergabe.fairness import limits
 from terminvergabe.time import now
 
 bp = Blueprint("booking", __name__)
@@ -200,6 +202,7 @@ def _step_quantity(office: Office, selection: dict[int, int]):
 
 
 @bp.get("/o/<slug>/days")
+@limits.search_limit
 def days(slug: str):
     office = _office(slug)
     if "s" not in request.args:
@@ -225,6 +228,9 @@ def days(slug: str):
             ".day", slug=slug, date=day.isoformat(), s=params.format_selection(selection)
         ),
         back_url=url_for(".office", slug=slug, s=params.format_selection(selection)),
+        waitlist_url=url_for(
+            "waitlist.register", slug=slug, services=params.format_selection(selection)
+        ),
         rebooking=None,
     )
 
@@ -271,7 +277,16 @@ def _weekday_names(locale, weekdays: list[int]) -> list[tuple[str, str]]:
     return [(short[w], names["wide"][w]) for w in weekdays]
 
 
+def _hold_fields(office: Office, selection: dict[int, int]) -> dict[str, str]:
+    """Hidden fields of a hold form; "altcha" is filled by the proof-of-work script."""
+    fields = {"s": params.format_selection(selection)}
+    if fairness.altcha_required(office):
+        fields["altcha"] = ""
+    return fields
+
+
 @bp.get("/o/<slug>/days/<date>")
+@limits.search_limit
 def day(slug: str, date: str):
     office = _office(slug)
     selection = params.parse_selection(request.args.get("s"))
@@ -285,17 +300,19 @@ def day(slug: str, date: str):
         day=chosen_day,
         starts=starts,
         action=url_for(".hold", slug=slug),
-        hidden={"s": params.format_selection(selection)},
+        hidden=_hold_fields(office, selection),
         back_url=url_for(".days", slug=slug, s=params.format_selection(selection)),
         rebooking=None,
     )
 
 
 @bp.post("/o/<slug>/hold")
+@limits.hold_limit
 def hold(slug: str):
     office = _office(slug)
     selection = params.parse_selection(request.form.get("s"))
     start_at = params.parse_start(request.form.get("start"))
+    fairness.guard_hold(office, now())
     try:
         appointment = operations.hold(office, selection, start_at, now(), locale=_locale())
     except DomainError as error:
@@ -307,7 +324,7 @@ def hold(slug: str):
             error,
             chosen=_chosen(office, selection),
             action=url_for(".hold", slug=slug),
-            hidden={"s": params.format_selection(selection)},
+            hidden=_hold_fields(office, selection),
             back_url=url_for(".days", slug=slug, s=params.format_selection(selection)),
         )
     token = appointment.manage_token
@@ -334,6 +351,7 @@ def _taken_page(office, error: DomainError, **context):
 
 
 @bp.route("/a/<token>/details", methods=["GET", "POST"])
+@limits.confirm_limit
 def details(token: str):
     appointment = _appointment(token)
     expired = _lapsed(appointment)
@@ -434,6 +452,7 @@ def _rebookable(token: str) -> Appointment | None:
 
 
 @bp.get("/a/<token>/rebook")
+@limits.search_limit
 def rebook_days(token: str):
     appointment = _rebookable(token)
     if appointment is None:
@@ -454,6 +473,7 @@ def rebook_days(token: str):
 
 
 @bp.get("/a/<token>/rebook/<date>")
+@limits.search_limit
 def rebook_day(token: str, date: str):
     appointment = _rebookable(token)
     if appointment is None:
