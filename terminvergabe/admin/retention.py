@@ -1,7 +1,7 @@
 """Personal data outside the appointment table: mails in the outbox (recipient, and a payload
-with the name and links) and waitlist entries (name, email). The tables belong to other
-packages; the retention rules for them live here, with the rest of data protection, and are
-registered with `privacy.register` when those packages exist.
+with the name and links), waitlist entries (name, email) and the keyed IP hashes of holds.
+The tables belong to other packages; the retention rules for them live here, with the rest
+of data protection, and are registered with `privacy.register` when those packages exist.
 
 A queued mail about an appointment that ended before the retention cutoff is not worth
 sending any more: it is blanked and marked failed rather than kept with an address in it.
@@ -113,8 +113,33 @@ def erase_waitlist(email: str, office_id: int | None) -> int:
     return result.rowcount or 0
 
 
+def _hold_clients():
+    try:
+        from terminvergabe.fairness.models import HoldClient
+    except ImportError:
+        return None
+    return HoldClient
+
+
+def forget_hold_clients(cutoff: dt.datetime, now: dt.datetime) -> int:
+    """Keyed hashes of the client's IP address are pseudonymous personal data: once the
+    appointment is past the retention period, nothing needs them."""
+    model = _hold_clients()
+    if model is None:
+        return 0
+    result = db.session.execute(
+        sa.delete(model)
+        .where(
+            model.appointment_id.in_(sa.select(Appointment.id).where(Appointment.end_at < cutoff))
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
 def register_known_tables() -> None:
     from terminvergabe.admin import privacy
 
     privacy.register(anonymise_outbox, eraser=erase_outbox)
     privacy.register(anonymise_waitlist, eraser=erase_waitlist)
+    privacy.register(forget_hold_clients)

@@ -192,3 +192,22 @@ def test_audit_record(office, manager, now):
     system = audit.record(None, "expire", a, at=now)
     assert system.actor_name == "system"
     assert [e.id for e in audit.entries(office.id)] == [system.id, entry.id]
+
+
+def test_retention_forgets_the_ip_hashes_of_old_holds(office, now):
+    try:
+        from terminvergabe.fairness.models import HoldClient
+    except ImportError:
+        pytest.skip("no fairness package")
+    visits = history.generate(office, FIRST, 3, per_day=2, seed=4)
+    old_id = next(v.appointment_id for v in visits if v.appointment_id)
+    recent = book(office, TUESDAY_10, now, "recent@example.org")
+    for appointment_id in (old_id, recent.id):
+        db.session.merge(
+            HoldClient(appointment_id=appointment_id, ip_key=f"k{appointment_id}", created_at=now)
+        )
+    db.session.commit()
+    privacy.anonymise(now)
+    db.session.commit()
+    left = db.session.scalars(sa.select(HoldClient.appointment_id)).all()
+    assert left == [recent.id]
