@@ -97,9 +97,10 @@ def hit(config_name: str, scope: str, key: str | None = None) -> None:
     if not limiter.enabled:
         return
     item = parse(current_app.config[config_name])
-    key = key or get_remote_address()
+    # The same namespace as the decorators' counts (RATELIMIT_KEY_PREFIX), e.g. in Redis.
+    identifiers = (current_app.config.get("RATELIMIT_KEY_PREFIX", ""), key or get_remote_address())
     strategy = limiter.limiter
-    if strategy.hit(item, scope, key):
+    if strategy.hit(item, *identifiers, scope):
         return
-    reset_at, _remaining = strategy.get_window_stats(item, scope, key)
+    reset_at, _remaining = strategy.get_window_stats(item, *identifiers, scope)
     raise TooManyRequests(retry_after=max(1, int(reset_at - time.time()) + 1))
