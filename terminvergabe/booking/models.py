@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -77,6 +78,9 @@ class Office(db.Model):
     cancel_cooldown_minutes: Mapped[int] = mapped_column(default=0)
     double_opt_in: Mapped[bool] = mapped_column(default=False)
     opt_in_minutes: Mapped[int] = mapped_column(default=60)
+    # Drawn anew whenever anything the staffing depends on changes (see schedule_cache.py):
+    # every process sees a new stamp and stops using its cached staffing.
+    schedule_stamp: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(8))
 
     counters: Mapped[list[Counter]] = relationship(
         back_populates="office", order_by="Counter.position"

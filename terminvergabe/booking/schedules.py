@@ -12,8 +12,11 @@ import holidays
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from terminvergabe.booking import schedule_cache
 from terminvergabe.booking.models import (
     CLAIM_UNIT_MINUTES,
+    Appointment,
+    AppointmentStatus,
     Closure,
     Counter,
     Office,
@@ -117,38 +120,60 @@ def _shifts_on(day, patterns, exceptions):
             yield staff_id, counter_id, lo, hi
 
 
-def _busy_by_counter_day(office, counters, first, last, now, exclude_appointment_id):
+# Statuses whose time stays taken for good; held and pending appointments only until their
+# hold lapses. This mirrors the claims (slot_claim) at a fifth of the rows: the claims stay the
+# arbiter at hold time, this only decides what to offer.
+_KEEPS_TIME = [
+    AppointmentStatus.CONFIRMED,
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.CALLED,
+    AppointmentStatus.IN_SERVICE,
+    AppointmentStatus.DONE,
+    AppointmentStatus.NO_SHOW,
+]
+_HOLDS_TIME = [AppointmentStatus.HELD, AppointmentStatus.PENDING]
+
+
+def _busy_by_counter_day(office, counter_ids, first, last, now, exclude_appointment_id):
+    """Taken intervals per (counter, local date): live appointments, and claims that outlive a
+    cancellation during the office's cooldown."""
     zone = office.zone
-    query = sa.select(SlotClaim.counter_id, SlotClaim.start_at).where(
-        SlotClaim.counter_id.in_([c.id for c in counters]),
-        SlotClaim.start_at >= local_midnight(first, zone),
-        SlotClaim.start_at < local_midnight(last + dt.timedelta(days=1), zone),
-        sa.or_(SlotClaim.expires_at.is_(None), SlotClaim.expires_at > now),
+    lower = local_midnight(first, zone)
+    upper = local_midnight(last + dt.timedelta(days=1), zone)
+    appointments = sa.select(
+        Appointment.counter_id, Appointment.start_at, Appointment.end_at
+    ).where(
+        Appointment.office_id == office.id,
+        Appointment.start_at >= lower,
+        Appointment.start_at < upper,
+        sa.or_(
+            Appointment.status.in_(_KEEPS_TIME),
+            sa.and_(Appointment.status.in_(_HOLDS_TIME), Appointment.hold_expires_at > now),
+        ),
     )
     if exclude_appointment_id is not None:
-        query = query.where(
-            sa.or_(
-                SlotClaim.appointment_id.is_(None),
-                SlotClaim.appointment_id != exclude_appointment_id,
-            )
-        )
-    # One pass over the claims in time order: find each claim's local date by walking the
-    # local midnights along (no time zone conversion per row), and merge adjacent units.
+        appointments = appointments.where(Appointment.id != exclude_appointment_id)
+    cooling = sa.select(SlotClaim.counter_id, SlotClaim.start_at).where(
+        SlotClaim.counter_id.in_(counter_ids),
+        SlotClaim.appointment_id.is_(None),
+        SlotClaim.expires_at > now,
+        SlotClaim.start_at >= lower,
+        SlotClaim.start_at < upper,
+    )
+    rows = list(db.session.execute(appointments))
+    rows += [(counter_id, start, start + UNIT) for counter_id, start in db.session.execute(cooling)]
+    rows.sort(key=lambda row: row[1])
+    # One pass in time order: find each interval's local date by walking the local midnights
+    # along (no time zone conversion per row).
     days = list(daterange(first, last))
-    midnights = [local_midnight(d, zone) for d in days]
-    midnights.append(local_midnight(last + dt.timedelta(days=1), zone))
-    index, next_midnight = 0, midnights[1]
+    midnights = [local_midnight(d, zone) for d in days] + [upper]
+    index = 0
     intervals = defaultdict(list)
-    for counter_id, start in db.session.execute(query.order_by(SlotClaim.start_at)):
-        while start >= next_midnight:
+    for counter_id, start, end in rows:
+        while start >= midnights[index + 1]:
             index += 1
-            next_midnight = midnights[index + 1]
-        merged = intervals[(counter_id, days[index])]
-        if merged and merged[-1][1] == start:
-            merged[-1][1] = start + UNIT
-        else:
-            merged.append([start, start + UNIT])
-    return {key: tuple((a, b) for a, b in merged) for key, merged in intervals.items()}
+        intervals[(counter_id, days[index])].append((start, end))
+    return {key: tuple(found) for key, found in intervals.items()}
 
 
 def _wall_to_utc(day: dt.date, wall: dt.time, zone) -> dt.datetime:
@@ -162,6 +187,117 @@ def _wall_to_utc(day: dt.date, wall: dt.time, zone) -> dt.datetime:
     return instant
 
 
+class _Row:
+    """A plain copy of a schedule row, safe to keep beyond its session."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+
+class Staffing:
+    """An office's counters, skills, shifts, opening hours and closures as plain data, with the
+    staffed intervals of each day worked out once (see schedule_cache.py)."""
+
+    def __init__(self, office: Office):
+        self.zone = office.zone
+        self.bundesland = office.bundesland
+        counters = db.session.scalars(
+            sa.select(Counter)
+            .where(Counter.office_id == office.id, Counter.active)
+            .options(selectinload(Counter.skills))
+            .order_by(Counter.position, Counter.id)
+        ).all()
+        self.counter_ids = [c.id for c in counters]
+        self.counter_skills = {c.id: frozenset(s.id for s in c.skills) for c in counters}
+        self.patterns = [
+            _Row(**row._asdict())
+            for row in db.session.execute(
+                sa.select(
+                    ShiftPattern.staff_member_id,
+                    ShiftPattern.counter_id,
+                    ShiftPattern.weekday,
+                    ShiftPattern.start_local,
+                    ShiftPattern.end_local,
+                    ShiftPattern.valid_from,
+                    ShiftPattern.valid_until,
+                )
+                .join(StaffMember)
+                .where(ShiftPattern.counter_id.in_(self.counter_ids), StaffMember.active)
+            )
+        ]
+        self.exceptions = defaultdict(list)
+        for row in db.session.execute(
+            sa.select(
+                ShiftException.date,
+                ShiftException.staff_member_id,
+                ShiftException.kind,
+                ShiftException.counter_id,
+                ShiftException.start_local,
+                ShiftException.end_local,
+            )
+            .join(StaffMember)
+            .where(StaffMember.office_id == office.id, StaffMember.active)
+        ):
+            self.exceptions[row.date].append(_Row(**row._asdict()))
+        self.staff_skills = {
+            staff.id: frozenset(s.id for s in staff.skills)
+            for staff in db.session.scalars(
+                sa.select(StaffMember)
+                .where(StaffMember.office_id == office.id)
+                .options(selectinload(StaffMember.skills))
+            )
+        }
+        self.hours = defaultdict(list)
+        for start, end, weekday in db.session.execute(
+            sa.select(OpeningHours.start_local, OpeningHours.end_local, OpeningHours.weekday).where(
+                OpeningHours.office_id == office.id
+            )
+        ):
+            self.hours[weekday].append((start, end))
+        self.closures = list(
+            db.session.execute(
+                sa.select(Closure.first_day, Closure.last_day).where(Closure.office_id == office.id)
+            )
+        )
+        self._days: dict[dt.date, dict[int, tuple[StaffedInterval, ...]]] = {}
+
+    def is_closed(self, day: dt.date) -> bool:
+        return (
+            bool(_holiday_calendar(self.bundesland, day.year).get(day))
+            or not self.hours.get(day.weekday())
+            or any(first <= day <= last for first, last in self.closures)
+        )
+
+    def staffed(self, day: dt.date) -> dict[int, tuple[StaffedInterval, ...]]:
+        """Counter id -> when it is staffed on `day`, and for which services."""
+        found = self._days.get(day)
+        if found is None:
+            found = {} if self.is_closed(day) else self._work_out(day)
+            self._days[day] = found
+        return found
+
+    def _work_out(self, day: dt.date) -> dict[int, tuple[StaffedInterval, ...]]:
+        staffed = defaultdict(list)
+        hours = self.hours[day.weekday()]
+        for staff_id, counter_id, start, end in _shifts_on(day, self.patterns, self.exceptions):
+            if counter_id not in self.counter_skills:
+                continue
+            skills = self.counter_skills[counter_id]
+            if self.staff_skills.get(staff_id):
+                skills = skills & self.staff_skills[staff_id]
+            for lo, hi in _clip(start, end, hours):
+                lo_at, hi_at = _wall_to_utc(day, lo, self.zone), _wall_to_utc(day, hi, self.zone)
+                if lo_at < hi_at:
+                    staffed[counter_id].append(StaffedInterval(lo_at, hi_at, skills))
+        return {counter_id: tuple(found) for counter_id, found in staffed.items()}
+
+
+def staffing(office: Office) -> Staffing:
+    """The office's staffing, from memory while its schedule stamp is unchanged."""
+    db.session.flush()  # changes made in this session restamp the office before we look
+    return schedule_cache.cached(office.schedule_stamp, lambda: Staffing(office))
+
+
 def counter_days(
     office: Office,
     first: dt.date,
@@ -170,65 +306,19 @@ def counter_days(
     exclude_appointment_id: int | None = None,
 ) -> dict[dt.date, list[CounterDay]]:
     """Each open date from first to last with its counters' staffed and busy times."""
-    zone = office.zone
-    counters = db.session.scalars(
-        sa.select(Counter)
-        .where(Counter.office_id == office.id, Counter.active)
-        .options(selectinload(Counter.skills))
-        .order_by(Counter.position, Counter.id)
-    ).all()
-    if not counters:
+    plan = staffing(office)
+    staffed_days = {day: plan.staffed(day) for day in daterange(first, last)}
+    staffed_days = {day: staffed for day, staffed in staffed_days.items() if staffed}
+    if not staffed_days:
         return {}
-    counter_skills = {c.id: frozenset(s.id for s in c.skills) for c in counters}
-    patterns = db.session.scalars(
-        sa.select(ShiftPattern)
-        .join(StaffMember)
-        .where(ShiftPattern.counter_id.in_(counter_skills), StaffMember.active)
-    ).all()
-    exceptions = defaultdict(list)
-    for exc in db.session.scalars(
-        sa.select(ShiftException)
-        .join(StaffMember)
-        .where(
-            StaffMember.office_id == office.id,
-            StaffMember.active,
-            ShiftException.date.between(first, last),
-        )
-    ):
-        exceptions[exc.date].append(exc)
-    staff_skills = {
-        staff.id: frozenset(s.id for s in staff.skills)
-        for staff in db.session.scalars(
-            sa.select(StaffMember)
-            .where(StaffMember.office_id == office.id)
-            .options(selectinload(StaffMember.skills))
-        )
+    busy = _busy_by_counter_day(
+        office, plan.counter_ids, min(staffed_days), max(staffed_days), now, exclude_appointment_id
+    )
+    return {
+        day: [
+            CounterDay(counter_id, staffed[counter_id], busy.get((counter_id, day), ()))
+            for counter_id in plan.counter_ids
+            if counter_id in staffed
+        ]
+        for day, staffed in staffed_days.items()
     }
-    hours = defaultdict(list)
-    for h in db.session.scalars(sa.select(OpeningHours).where(OpeningHours.office_id == office.id)):
-        hours[h.weekday].append((h.start_local, h.end_local))
-    closed = closed_days(office, first, last)
-    busy = _busy_by_counter_day(office, counters, first, last, now, exclude_appointment_id)
-
-    result = {}
-    for day in daterange(first, last):
-        if day in closed or not hours.get(day.weekday()):
-            continue
-        staffed = defaultdict(list)
-        for staff_id, counter_id, start, end in _shifts_on(day, patterns, exceptions):
-            if counter_id not in counter_skills:
-                continue
-            skills = counter_skills[counter_id]
-            if staff_skills.get(staff_id):
-                skills = skills & staff_skills[staff_id]
-            for lo, hi in _clip(start, end, hours[day.weekday()]):
-                lo_at, hi_at = _wall_to_utc(day, lo, zone), _wall_to_utc(day, hi, zone)
-                if lo_at < hi_at:
-                    staffed[counter_id].append(StaffedInterval(lo_at, hi_at, skills))
-        if staffed:
-            result[day] = [
-                CounterDay(c.id, tuple(staffed[c.id]), busy.get((c.id, day), ()))
-                for c in counters
-                if staffed.get(c.id)
-            ]
-    return result
