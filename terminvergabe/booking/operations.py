@@ -12,10 +12,11 @@ import secrets
 from collections.abc import Mapping
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from terminvergabe.booking import signals
+from terminvergabe.booking import schedule_cache, signals
 from terminvergabe.booking.models import (
     CLAIM_UNIT_MINUTES,
     Appointment,
@@ -92,19 +93,36 @@ def selection_minutes(office: Office, chosen: dict) -> int:
 def available_days(
     office: Office, selection: Selection, now: dt.datetime, exclude_appointment_id=None
 ) -> list[dt.date]:
-    """Dates in the booking window that have at least one free start time."""
+    """Dates in the booking window that have at least one free start time (kept for a few
+    seconds, see schedule_cache.recent_days; a rebook, which excludes its own time, is always
+    worked out afresh)."""
     chosen = validate_selection(office, selection)
     window = booking_window(office, now)
     minutes = selection_minutes(office, chosen)
     services = frozenset(s.id for s in chosen)
-    days = counter_days(office, window.first_day, window.last_day, now, exclude_appointment_id)
-    return [
-        day
-        for day, counters in days.items()
-        if has_free_start(
-            counters, services, minutes, office.slot_minutes, office.zone, window.earliest_start
-        )
-    ]
+
+    def work_out() -> list[dt.date]:
+        days = counter_days(office, window.first_day, window.last_day, now, exclude_appointment_id)
+        return [
+            day
+            for day, counters in days.items()
+            if has_free_start(
+                counters, services, minutes, office.slot_minutes, office.zone, window.earliest_start
+            )
+        ]
+
+    if exclude_appointment_id is not None:
+        return work_out()
+    key = (
+        office.id,
+        office.schedule_stamp,
+        frozenset(selection.items()),
+        window.first_day,
+        window.last_day,
+        window.earliest_start.replace(second=0, microsecond=0),
+    )
+    seconds = current_app.config.get("AVAILABILITY_CACHE_SECONDS", 10)
+    return schedule_cache.recent_days(key, seconds, work_out)
 
 
 def available_starts(
