@@ -263,10 +263,18 @@ def offer_free_times(now: dt.datetime, office: Office | None = None) -> int:
     made = 0
     for each in offices:
         lock_key(f"waitlist:{each.id}")
+        # Free days per selection, computed once until an offer changes what is free: a long
+        # waitlist for a fully booked office costs one search per kind of request, not per entry.
+        free_days: dict[str, list[dt.date]] = {}
         for entry in _queue(each):
-            start_at = _first_free_start(entry, now)
+            if entry.selection not in free_days:
+                free_days[entry.selection] = operations.available_days(
+                    each, parse_selection(entry.selection), now
+                )
+            start_at = _first_free_start(entry, free_days[entry.selection], now)
             if start_at is not None and _make_offer(entry, start_at, now) is not None:
                 made += 1
+                free_days.clear()
     return made
 
 
@@ -275,17 +283,18 @@ def _offices_with_waiting() -> list[Office]:
     return list(db.session.scalars(sa.select(Office).where(Office.id.in_(ids)).order_by(Office.id)))
 
 
-def _first_free_start(entry: WaitlistEntry, now: dt.datetime) -> dt.datetime | None:
+def _first_free_start(
+    entry: WaitlistEntry, free_days: list[dt.date], now: dt.datetime
+) -> dt.datetime | None:
     office = entry.office
     window = booking_window(office, now)
     first = max(entry.first_day, window.first_day)
     last = min(entry.last_day, window.last_day)
-    if first > last:
-        return None
     selection = parse_selection(entry.selection)
-    offered = _offered_starts(entry)
-    for day in operations.available_days(office, selection, now):
+    offered = None
+    for day in free_days:
         if first <= day <= last:
+            offered = _offered_starts(entry) if offered is None else offered
             starts = operations.available_starts(office, selection, day, now)
             free = sorted(s for s in starts if s not in offered)
             if free:
