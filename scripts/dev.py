@@ -99,6 +99,8 @@ def run(_args) -> int:
     say(f"serving on http://{host}:{port}/ (Ctrl+C stops)")
     command = [str(BIN / "flask"), "--app", "terminvergabe", "run", "--host", host, "--port", port]
     os.chdir(ROOT)
+    # The development server runs the scheduled jobs itself (mail, reminders, expiry).
+    os.environ.setdefault("TERMINVERGABE_SCHEDULER_ENABLED", "true")
     os.execv(command[0], command)
     return 0  # not reached
 
