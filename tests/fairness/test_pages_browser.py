@@ -34,7 +34,11 @@ def test_waitlist_from_registration_to_booking(live_server, page, scarce_office,
     services = ",".join(f"{k}:{v}" for k, v in anmeldung(office).items())
     slug, first_booking = office.slug, booked[0].id
     db.session.commit()
-    page.goto(live_server.url(f"/waitlist/{slug}?services={services}&lang=en"))
+    page.goto(live_server.url(f"/o/{slug}/days?s={services}&lang=en"))
+    checked(page, documents, "days-without-free-time")
+    screenshot(page, "days-without-free-time-en")
+    page.click("text=Join the waitlist")
+    page.wait_for_selector("h1:has-text('Join the waitlist')")
     checked(page, documents, "waitlist-register")
     screenshot(page, "waitlist-register-en")
     page.fill("#last_day", "2026-01-14")
