@@ -87,6 +87,7 @@ def main():
     env = {
         "TERMINVERGABE_DATABASE_URL": args.database,
         "TERMINVERGABE_RATELIMIT_ENABLED": "false",
+        "TERMINVERGABE_ALTCHA_REQUIRED_DEFAULT": "false",
         "TERMINVERGABE_HEALTH_REQUIRES_SCHEDULER": "false",
         "TERMINVERGABE_SECRET_KEY": "bench-secret",
     }
