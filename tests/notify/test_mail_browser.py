@@ -9,7 +9,6 @@ import pytest
 from terminvergabe.notify import mails, qr
 from tests.browser.conftest import (
     CHROMIUM,
-    CHROMIUM_ARGS,
     check_axe,
     check_html,
     missing,
@@ -28,22 +27,20 @@ def with_inline_image(html: str, payload: dict, cid: str) -> str:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("locale", ["de", "en"])
-def test_confirmation_mail_in_chromium(app_ctx, mail_office, now, locale):
+def test_confirmation_mail_in_chromium(app_ctx, mail_office, now, locale, browser):
+    """Uses pytest-playwright's browser: a second sync Playwright inside its running event
+    loop is refused."""
     if not os.path.exists(CHROMIUM):
         missing("Chromium")
-    from playwright.sync_api import sync_playwright
-
     payload = fixed_payload(mail_office, now, locale, "confirmed", {})
     _, _, html = mails.render("confirmed", payload, "qr@localhost")
     html = with_inline_image(html, payload, "qr@localhost")
     check_html(html, f"confirmation mail ({locale})")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 700, "height": 900})
-            page.set_content(html)
-            assert page.locator("img").evaluate("img => img.naturalWidth") > 0
-            check_axe(page)
-            screenshot(page, f"mail-confirmed-{locale}")
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 700, "height": 900})
+    try:
+        page.set_content(html)
+        assert page.locator("img").evaluate("img => img.naturalWidth") > 0
+        check_axe(page)
+        screenshot(page, f"mail-confirmed-{locale}")
+    finally:
+        page.close()
