@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from terminvergabe.booking.models import (
+    HOLDING_STATUSES,
+    OCCUPYING_STATUSES,
     Appointment,
     AppointmentStatus,
     Counter,
@@ -24,16 +26,7 @@ from terminvergabe.booking.schedules import closed_days, counter_days, holiday_n
 from terminvergabe.db import db
 from terminvergabe.time import local_midnight, local_to_utc
 
-SHOWN = (
-    AppointmentStatus.HELD,
-    AppointmentStatus.PENDING,
-    AppointmentStatus.CONFIRMED,
-    AppointmentStatus.CHECKED_IN,
-    AppointmentStatus.CALLED,
-    AppointmentStatus.IN_SERVICE,
-    AppointmentStatus.DONE,
-    AppointmentStatus.NO_SHOW,
-)
+SHOWN = HOLDING_STATUSES + OCCUPYING_STATUSES
 
 
 @dataclass

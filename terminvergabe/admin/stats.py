@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from terminvergabe.booking.models import (
+    OCCUPYING_STATUSES,
     Appointment,
     AppointmentItem,
     AppointmentStatus,
@@ -34,16 +35,6 @@ from terminvergabe.time import local_midnight
 
 # Upper bounds (minutes) of the histogram bins; the last bin is open ("60+").
 BINS = (5, 10, 15, 20, 30, 45, 60)
-
-# Appointments that took the counter's time (or would have, for a no-show).
-OCCUPYING = (
-    AppointmentStatus.CONFIRMED,
-    AppointmentStatus.CHECKED_IN,
-    AppointmentStatus.CALLED,
-    AppointmentStatus.IN_SERVICE,
-    AppointmentStatus.DONE,
-    AppointmentStatus.NO_SHOW,
-)
 
 
 def bin_labels() -> list[str]:
@@ -379,7 +370,7 @@ def utilisation(period: Range, now: dt.datetime) -> list[Utilisation]:
             .where(
                 Appointment.office_id == period.office.id,
                 period.within(Appointment.start_at),
-                Appointment.status.in_(list(OCCUPYING)),
+                Appointment.status.in_(OCCUPYING_STATUSES),
             )
             .group_by(Appointment.counter_id)
         ).all()

@@ -285,6 +285,17 @@ class AppointmentStatus(enum.StrEnum):
 
 # Statuses in which an appointment occupies its time and counts against the per-email cap.
 ACTIVE_STATUSES = (AppointmentStatus.HELD, AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
+# Statuses whose time stays taken for good (for a no-show too: the counter waited).
+OCCUPYING_STATUSES = (
+    AppointmentStatus.CONFIRMED,
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.CALLED,
+    AppointmentStatus.IN_SERVICE,
+    AppointmentStatus.DONE,
+    AppointmentStatus.NO_SHOW,
+)
+# Held and pending appointments take their time only until the hold lapses.
+HOLDING_STATUSES = (AppointmentStatus.HELD, AppointmentStatus.PENDING)
 
 
 class Appointment(db.Model):

@@ -15,8 +15,9 @@ from sqlalchemy.orm import selectinload
 from terminvergabe.booking import schedule_cache
 from terminvergabe.booking.models import (
     CLAIM_UNIT_MINUTES,
+    HOLDING_STATUSES,
+    OCCUPYING_STATUSES,
     Appointment,
-    AppointmentStatus,
     Closure,
     Counter,
     Office,
@@ -120,23 +121,10 @@ def _shifts_on(day, patterns, exceptions):
             yield staff_id, counter_id, lo, hi
 
 
-# Statuses whose time stays taken for good; held and pending appointments only until their
-# hold lapses. This mirrors the claims (slot_claim) at a fifth of the rows: the claims stay the
-# arbiter at hold time, this only decides what to offer.
-_KEEPS_TIME = [
-    AppointmentStatus.CONFIRMED,
-    AppointmentStatus.CHECKED_IN,
-    AppointmentStatus.CALLED,
-    AppointmentStatus.IN_SERVICE,
-    AppointmentStatus.DONE,
-    AppointmentStatus.NO_SHOW,
-]
-_HOLDS_TIME = [AppointmentStatus.HELD, AppointmentStatus.PENDING]
-
-
 def _busy_by_counter_day(office, counter_ids, first, last, now, exclude_appointment_id):
     """Taken intervals per (counter, local date): live appointments, and claims that outlive a
-    cancellation during the office's cooldown."""
+    cancellation during the office's cooldown. This mirrors the claims (slot_claim) at a fifth of
+    the rows: the claims stay the arbiter at hold time, this only decides what to offer."""
     zone = office.zone
     lower = local_midnight(first, zone)
     upper = local_midnight(last + dt.timedelta(days=1), zone)
@@ -147,8 +135,8 @@ def _busy_by_counter_day(office, counter_ids, first, last, now, exclude_appointm
         Appointment.start_at >= lower,
         Appointment.start_at < upper,
         sa.or_(
-            Appointment.status.in_(_KEEPS_TIME),
-            sa.and_(Appointment.status.in_(_HOLDS_TIME), Appointment.hold_expires_at > now),
+            Appointment.status.in_(OCCUPYING_STATUSES),
+            sa.and_(Appointment.status.in_(HOLDING_STATUSES), Appointment.hold_expires_at > now),
         ),
     )
     if exclude_appointment_id is not None:

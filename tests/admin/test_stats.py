@@ -76,7 +76,7 @@ def test_waiting_and_service_times_by_service_and_hour(office, visits, now):
 
 def test_utilisation_is_booked_over_staffed_minutes(office, visits, now):
     report = stats.report(office, FIRST, LAST, now)
-    occupying = {s.value for s in stats.OCCUPYING}
+    occupying = {s.value for s in stats.OCCUPYING_STATUSES}
     open_days = sum(1 for n in range(19) if (FIRST + dt.timedelta(n)).weekday() < 5)
     for u in report.utilisation:
         booked = sum(
