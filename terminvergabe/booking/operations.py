@@ -390,8 +390,13 @@ def confirm(
 ) -> Appointment:
     """Turn a hold into a booking (or into a pending one, where the office asks for opt-in)."""
     if not appointment.can_confirm(now):
-        if appointment.status == AppointmentStatus.HELD or appointment.is_hold_expired(now):
+        if appointment.status in (
+            AppointmentStatus.HELD,
+            AppointmentStatus.EXPIRED,
+        ) or appointment.is_hold_expired(now):
             raise _hold_expired()
+        if appointment.status == AppointmentStatus.CANCELLED:
+            raise DomainError("cancelled", _("This appointment is already cancelled."), 409)
         raise DomainError("not_held", _("This appointment is already booked."), status=409)
     email = email.strip().lower()
     _check_email_cap(appointment, email, now)

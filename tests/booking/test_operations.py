@@ -209,3 +209,13 @@ def test_rebook_onto_an_overlapping_time_on_a_full_office(app_ctx, now):
     assert claims == [moved + dt.timedelta(minutes=5 * k) for k in range(4)]
     other = operations.hold(office, sel, BERLIN_10 - dt.timedelta(minutes=10), now)
     assert other.end_at == moved
+
+
+def test_confirming_an_expired_hold_says_it_expired(office, now):
+    sel = {office.services[0].id: 1}
+    appointment = operations.hold(office, sel, BERLIN_10, now)
+    later = now + dt.timedelta(minutes=11)
+    operations.expire(appointment, later)
+    with pytest.raises(DomainError) as refused:
+        operations.confirm(appointment, "A", "a@example.org", "", later)
+    assert refused.value.code == "hold_expired"
