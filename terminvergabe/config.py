@@ -12,6 +12,9 @@ DEFAULTS = {
     "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
     "LANGUAGES": ["de", "en", "tr", "ar", "uk"],
     "BASE_URL": "http://127.0.0.1:5000",
+    # Public address in QR codes of tickets and device links (counter/links.py); empty: BASE_URL
+    # when configured, else the request's host (development).
+    "PUBLIC_BASE_URL": "",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,

@@ -8,11 +8,12 @@ Public hooks for other packages:
 
 
 def init_app(app) -> None:
-    from terminvergabe.admin import cli, models, privacy, retention, views  # noqa: F401
+    from terminvergabe.admin import audit, cli, models, privacy, retention, views  # noqa: F401
 
     app.config.setdefault("RETENTION_DAYS", privacy.DEFAULT_RETENTION_DAYS)
     app.config.setdefault("RETENTION_INTERVAL_SECONDS", 3600)
     app.jinja_env.add_extension("jinja2.ext.do")  # form macros collect field ids
+    app.jinja_env.globals.update(audit_action=audit.action_label, audit_details=audit.describe)
     app.register_blueprint(views.bp)
     cli.init_app(app)
     retention.register_known_tables()

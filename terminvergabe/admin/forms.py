@@ -251,3 +251,52 @@ class PeriodForm(FlaskForm):
 
 class CitizenForm(FlaskForm):
     email = StringField(_l("Citizen's email address"), validators=[DataRequired(), Length(max=254)])
+
+
+class QueueSettingsForm(FlaskForm):
+    """The queue rules of one office (counter.models.QueueSettings)."""
+
+    early_minutes = IntegerField(
+        _l("Check-in opens this many minutes before the appointment"),
+        validators=[InputRequired(), NumberRange(0, 240)],
+    )
+    late_minutes = IntegerField(
+        _l("Check-in on time until this many minutes after the start"),
+        validators=[InputRequired(), NumberRange(0, 240)],
+    )
+    late_policy = SelectField(
+        _l("A citizen who comes later"),
+        choices=lambda: choices(
+            [
+                ("walk_in", _l("is served as a walk-in")),
+                ("refuse", _l("is refused and must book again")),
+            ]
+        ),
+    )
+    max_calls = IntegerField(
+        _l("Calls before a citizen counts as not appeared"),
+        validators=[InputRequired(), NumberRange(1, 10)],
+    )
+    walk_in_every = IntegerField(
+        _l("Call a waiting walk-in after this many appointments in a row"),
+        validators=[InputRequired(), NumberRange(1, 50)],
+    )
+    walk_in_max_wait_minutes = IntegerField(
+        _l("A walk-in waiting this many minutes goes before due appointments"),
+        validators=[InputRequired(), NumberRange(1, 480)],
+    )
+
+
+class AuditFilterForm(FlaskForm):
+    """Audit log filter (GET, no CSRF); every field optional."""
+
+    class Meta:
+        csrf = False
+
+    first = DateField(_l("From"), validators=[Optional()])
+    last = DateField(_l("Until"), validators=[Optional()])
+    action = SelectField(_l("Action"), validators=[Optional()])
+
+    def validate_last(self, field):
+        if field.data and self.first.data and field.data < self.first.data:
+            raise ValidationError(_l("The last day must not be before the first day."))

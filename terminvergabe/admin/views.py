@@ -42,9 +42,10 @@ from terminvergabe.booking.models import (
     StaffMember,
 )
 from terminvergabe.booking.params import parse_date
+from terminvergabe.counter.models import QueueSettings
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
-from terminvergabe.time import local_date, now
+from terminvergabe.time import local_date, local_midnight, now
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -590,6 +591,66 @@ def rules(office_id):
         title=_("Booking rules"),
         back=url_for("admin.office", office_id=office.id),
     ), (422 if form.errors else 200)
+
+
+# -- queue rules -----------------------------------------------------------------------------
+
+QUEUE_FIELDS = (
+    "early_minutes",
+    "late_minutes",
+    "late_policy",
+    "max_calls",
+    "walk_in_every",
+    "walk_in_max_wait_minutes",
+)
+
+
+@bp.route("/<int:office_id>/queue", methods=["GET", "POST"])
+@manager_required
+def queue_settings(office_id):
+    office = _office(office_id)
+    settings = QueueSettings.for_office(office.id)
+    form = forms.QueueSettingsForm(obj=settings)
+    if form.validate_on_submit():
+        # Rules apply from the next check-in or call; tickets in the queue keep their place.
+        before = {name: getattr(settings, name) for name in QUEUE_FIELDS}
+        form.populate_obj(settings)
+        db.session.add(settings)
+        changed = {
+            name: [before[name], getattr(settings, name)]
+            for name in QUEUE_FIELDS
+            if before[name] != getattr(settings, name)
+        }
+        audit.record(current_staff(), "queue_settings", None, office_id=office.id, **changed)
+        return _done(_("The queue rules were saved."), "admin.queue_settings", office)
+    return render_template(
+        "admin/queue.html", office=office, form=form, services=_services(office)
+    ), (422 if form.errors else 200)
+
+
+# -- audit log -------------------------------------------------------------------------------
+
+
+@bp.route("/<int:office_id>/audit")
+@manager_required
+def audit_log(office_id):
+    office = _office(office_id)
+    form = forms.AuditFilterForm(request.args)
+    form.action.choices = forms.choices([("", _("All actions")), *audit.action_labels().items()])
+    valid = not request.args or form.validate()
+    entries = []
+    if valid:
+        first, last = form.first.data, form.last.data
+        entries = audit.entries(
+            office.id,
+            limit=500,
+            actions=[form.action.data] if form.action.data else None,
+            start_at=local_midnight(first, office.zone) if first else None,
+            end_at=local_midnight(last + dt.timedelta(days=1), office.zone) if last else None,
+        )
+    return render_template("admin/audit.html", office=office, form=form, entries=entries), (
+        200 if valid else 422
+    )
 
 
 # -- appointments ----------------------------------------------------------------------------

@@ -2,7 +2,18 @@
 
 
 def init_app(app) -> None:
-    from terminvergabe.counter import events, models, views  # noqa: F401  (tables)
+    from terminvergabe.counter import events, models, tasks, views  # noqa: F401  (tables)
 
     events.init_app(app)
     app.register_blueprint(views.bp)
+    app.config.setdefault("CLOSE_DAY_INTERVAL_SECONDS", 600)
+    _schedule(app, tasks.close_day)
+
+
+def _schedule(app, job) -> None:
+    """Close the office day under the notify package's scheduler (one process, idempotent)."""
+    try:
+        from terminvergabe.notify import scheduler
+    except ImportError:
+        return
+    scheduler.register_job(app, "close_day", job, app.config["CLOSE_DAY_INTERVAL_SECONDS"])

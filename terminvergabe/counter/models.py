@@ -66,6 +66,9 @@ class TicketStatus(enum.StrEnum):
     PARKED = "parked"  # e.g. fetching a document; returns to the queue at its old place
     DONE = "done"
     NO_SHOW = "no_show"
+    # Still waiting or parked when the office day ended: the citizen came but was not served
+    # (not a no-show). Written only by the end-of-day job.
+    CLOSED = "closed"
 
 
 ACTIVE_AT_COUNTER = (TicketStatus.CALLED, TicketStatus.IN_SERVICE)
@@ -125,7 +128,7 @@ class Ticket(db.Model):
         sa.UniqueConstraint("office_id", "day", "prefix", "number"),
         sa.CheckConstraint("kind IN ('appointment', 'walk_in')", name="kind"),
         sa.CheckConstraint(
-            "status IN ('waiting', 'called', 'in_service', 'parked', 'done', 'no_show')",
+            "status IN ('waiting', 'called', 'in_service', 'parked', 'done', 'no_show', 'closed')",
             name="status",
         ),
         sa.CheckConstraint(
@@ -169,6 +172,9 @@ class Ticket(db.Model):
 
     def can_requeue(self) -> bool:
         return self.status == TicketStatus.PARKED
+
+    def can_close_day(self) -> bool:
+        return self.status in OPEN_STATUSES
 
 
 class Call(db.Model):

@@ -4,6 +4,10 @@ transfer, requeue.
 Each takes `now` and the acting counter or staff member, flushes and never commits. These are
 the only functions that write the statuses checked_in, called, in_service, done and no_show of
 an appointment (see the `_appointment_*` transitions) and the status of a ticket.
+
+Every verb writes the audit log (`admin.audit.record`) with the acting staff member, in the same
+transaction as the change: the entry commits with it or not at all. The system (the end-of-day
+job) and the kiosk act without a staff member.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from flask_babel import format_time
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from terminvergabe.admin import audit
 from terminvergabe.booking import operations as booking_ops
 from terminvergabe.booking.models import (
     Appointment,
@@ -114,6 +119,33 @@ def _appointment_back_in_queue(appointment: Appointment | None) -> None:
         _transition(appointment, allowed, AppointmentStatus.CHECKED_IN)
 
 
+# -- the audit log ---------------------------------------------------------------------------
+
+
+def _audit(
+    action: str,
+    ticket: Ticket,
+    staff: StaffMember | None,
+    now: dt.datetime,
+    counter: Counter | None = None,
+    actor_name: str | None = None,
+    **details,
+) -> None:
+    """One entry per staff action on a ticket; facts only (numbers, counter), no personal data."""
+    details["ticket"] = ticket.display_number
+    if counter is not None:
+        details["counter"] = counter.name
+    audit.record(
+        staff,
+        action,
+        ticket.appointment,
+        at=now,
+        office_id=ticket.office_id,
+        actor_name=actor_name,
+        **details,
+    )
+
+
 # -- tickets ---------------------------------------------------------------------------------
 
 
@@ -169,10 +201,16 @@ def settings_for(office: Office) -> QueueSettings:
 
 
 def check_in(
-    office: Office, appointment: Appointment | None, now: dt.datetime, priority: bool = False
+    office: Office,
+    appointment: Appointment | None,
+    now: dt.datetime,
+    priority: bool = False,
+    staff: StaffMember | None = None,
+    actor_name: str | None = None,
 ) -> Ticket:
     """Check an appointment in: within the office's tolerance it joins the queue at its time;
-    too late, it becomes a walk-in or is refused (office rule); too early, it is refused."""
+    too late, it becomes a walk-in or is refused (office rule); too early, it is refused.
+    `actor_name` names a non-staff actor for the audit log (a kiosk)."""
     if appointment is None or appointment.office_id != office.id:
         raise DomainError("not_found", _("No appointment was found for this code."), 404)
     if appointment.status != AppointmentStatus.CONFIRMED:
@@ -198,7 +236,7 @@ def check_in(
         kind = TicketKind.WALK_IN
     _appointment_checked_in(appointment)
     service = appointment.items[0].service
-    return _new_ticket(
+    ticket = _new_ticket(
         office,
         service,
         kind,
@@ -207,6 +245,9 @@ def check_in(
         appointment=appointment,
         locale=appointment.locale,
     )
+    late = kind == TicketKind.WALK_IN
+    _audit("check_in", ticket, staff, now, actor_name=actor_name, late=late, priority=priority)
+    return ticket
 
 
 def find_appointment(office: Office, text: str) -> Appointment | None:
@@ -233,6 +274,8 @@ def walk_in(
     priority: bool = False,
     public_only: bool = False,
     locale: str = "de",
+    staff: StaffMember | None = None,
+    actor_name: str | None = None,
 ) -> Ticket:
     service = db.session.get(Service, service_id) if service_id else None
     if (
@@ -242,7 +285,11 @@ def walk_in(
         or (public_only and not service.public)
     ):
         raise DomainError("unknown_service", _("This service is not offered here."), 422)
-    return _new_ticket(office, service, TicketKind.WALK_IN, now, priority=priority, locale=locale)
+    ticket = _new_ticket(office, service, TicketKind.WALK_IN, now, priority=priority, locale=locale)
+    _audit(
+        "walk_in", ticket, staff, now, actor_name=actor_name, service=service.id, priority=priority
+    )
+    return ticket
 
 
 # -- the queue -------------------------------------------------------------------------------
@@ -369,6 +416,7 @@ def call_next(counter: Counter, now: dt.datetime, staff: StaffMember | None = No
             _record_call(candidate, counter, staff, now, recall=False)
             _appointment_called(candidate.appointment)
             db.session.flush()
+            _audit("call", candidate, staff, now, counter)
             return candidate
     raise DomainError("queue_empty", _("Nobody is waiting for this counter."), 409)
 
@@ -402,35 +450,47 @@ def _own(ticket: Ticket, counter: Counter, allowed: bool) -> None:
 def recall(ticket: Ticket, counter: Counter, now: dt.datetime, staff=None) -> Ticket:
     """Call again; after the office's maximum number of calls the ticket is a no-show."""
     _own(ticket, counter, ticket.can_recall())
-    if ticket.call_count >= settings_for(ticket.office).max_calls:
-        return no_show(ticket, counter, now)
+    max_calls = settings_for(ticket.office).max_calls
+    if ticket.call_count >= max_calls:
+        return no_show(ticket, counter, now, staff, calls=ticket.call_count)
     ticket.call_count += 1
     ticket.called_at = now
     _record_call(ticket, counter, staff, now, recall=True)
     db.session.flush()
+    _audit("recall", ticket, staff, now, counter, calls=ticket.call_count)
     return ticket
 
 
-def no_show(ticket: Ticket, counter: Counter, now: dt.datetime) -> Ticket:
+def no_show(
+    ticket: Ticket, counter: Counter, now: dt.datetime, staff: StaffMember | None = None, **details
+) -> Ticket:
     _own(ticket, counter, ticket.can_mark_no_show())
     ticket.status = TicketStatus.NO_SHOW.value
     ticket.finished_at = now
     _appointment_no_show(ticket.appointment)
     _changed(ticket)
+    _audit("no_show", ticket, staff, now, counter, **details)
     return ticket
 
 
-def start(ticket: Ticket, counter: Counter, now: dt.datetime) -> Ticket:
+def start(
+    ticket: Ticket, counter: Counter, now: dt.datetime, staff: StaffMember | None = None
+) -> Ticket:
     _own(ticket, counter, ticket.can_start())
     ticket.status = TicketStatus.IN_SERVICE.value
     ticket.started_at = now
     _appointment_in_service(ticket.appointment)
     _changed(ticket)
+    _audit("start", ticket, staff, now, counter)
     return ticket
 
 
 def finish(
-    ticket: Ticket, counter: Counter, now: dt.datetime, services: Mapping[int, int] | None = None
+    ticket: Ticket,
+    counter: Counter,
+    now: dt.datetime,
+    services: Mapping[int, int] | None = None,
+    staff: StaffMember | None = None,
 ) -> Ticket:
     """Done; `services` (service id -> quantity) records what was actually done."""
     _own(ticket, counter, ticket.can_finish())
@@ -445,6 +505,7 @@ def finish(
     ticket.finished_at = now
     _appointment_done(ticket.appointment)
     _changed(ticket)
+    _audit("finish", ticket, staff, now, counter, services=dict(services))
     return ticket
 
 
@@ -454,21 +515,25 @@ def _leave_counter(ticket: Ticket) -> None:
     _appointment_back_in_queue(ticket.appointment)
 
 
-def park(ticket: Ticket, counter: Counter, now: dt.datetime) -> Ticket:
+def park(
+    ticket: Ticket, counter: Counter, now: dt.datetime, staff: StaffMember | None = None
+) -> Ticket:
     """Out of the queue for a while (e.g. to fetch a document); keeps its place in line."""
     _own(ticket, counter, ticket.can_park())
     ticket.status = TicketStatus.PARKED.value
     _leave_counter(ticket)
     _changed(ticket)
+    _audit("park", ticket, staff, now, counter)
     return ticket
 
 
-def requeue(ticket: Ticket, now: dt.datetime) -> Ticket:
+def requeue(ticket: Ticket, now: dt.datetime, staff: StaffMember | None = None) -> Ticket:
     if not ticket.can_requeue():
         raise DomainError("ticket_state", _("This is not possible for this ticket now."), 409)
     ticket.status = TicketStatus.WAITING.value
     ticket.call_count = 0
     _changed(ticket)
+    _audit("requeue", ticket, staff, now)
     return ticket
 
 
@@ -478,6 +543,7 @@ def transfer(
     now: dt.datetime,
     service_id: int | None = None,
     target_counter_id: int | None = None,
+    staff: StaffMember | None = None,
 ) -> Ticket:
     """Back into the queue for another service or counter, at its old place in line."""
     _own(ticket, counter, ticket.can_transfer())
@@ -497,12 +563,59 @@ def transfer(
     ticket.call_count = 0
     _leave_counter(ticket)
     _changed(ticket)
+    _audit(
+        "transfer",
+        ticket,
+        staff,
+        now,
+        counter,
+        service=service_id,
+        to_counter=target.name if target_counter_id is not None else None,
+    )
     return ticket
 
 
 def _changed(ticket: Ticket) -> None:
     db.session.flush()
     events.announce(ticket.office_id, "ticket", ticket_id=ticket.id)
+
+
+# -- end of the office day (the system acts; see tasks.close_day) -----------------------------
+
+
+def mark_missed(appointment: Appointment, now: dt.datetime) -> Appointment:
+    """A booked appointment whose citizen never checked in, after the office day: no-show."""
+    _appointment_no_show(appointment)
+    audit.record(None, "no_show", appointment, at=now, end_of_day=True)
+    return appointment
+
+
+def close_at_day_end(ticket: Ticket, now: dt.datetime) -> Ticket:
+    """A ticket still open when its day is over. Called but never started: a no-show, as if
+    the clerk had pressed it. In service: done with the booked services, but without a finish
+    time (unknown, so it stays out of the service-time statistics). Waiting or parked: the
+    citizen came and was not served — closed, and the appointment is no no-show."""
+    if not ticket.can_close_day():
+        raise DomainError("ticket_state", _("This is not possible for this ticket now."), 409)
+    counter = ticket.counter
+    if ticket.status == TicketStatus.CALLED:
+        ticket.status = TicketStatus.NO_SHOW.value
+        ticket.finished_at = now
+        _appointment_no_show(ticket.appointment)
+        action = "no_show"
+    elif ticket.status == TicketStatus.IN_SERVICE:
+        selection = ticket.appointment.selection if ticket.appointment else {ticket.service_id: 1}
+        for service_id, quantity in selection.items():
+            ticket.services_done.append(TicketService(service_id=service_id, quantity=quantity))
+        ticket.status = TicketStatus.DONE.value
+        _appointment_done(ticket.appointment)
+        action = "finish"
+    else:
+        ticket.status = TicketStatus.CLOSED.value
+        action = "close"
+    _changed(ticket)
+    _audit(action, ticket, None, now, counter, end_of_day=True)
+    return ticket
 
 
 def find_ticket_by_status_token(token: str) -> Ticket | None:

@@ -31,7 +31,7 @@ from terminvergabe.auth.access import (
 )
 from terminvergabe.auth.models import Device, DeviceKind
 from terminvergabe.booking.models import Counter, Office, Role
-from terminvergabe.counter import live, state
+from terminvergabe.counter import links, live, state
 from terminvergabe.counter import operations as ops
 from terminvergabe.counter.models import Ticket
 from terminvergabe.db import db
@@ -131,7 +131,11 @@ def check_in(office_id: int):
     try:
         appointment = ops.find_appointment(office, request.form.get("code", ""))
         ticket = ops.check_in(
-            office, appointment, now(), priority=bool(request.form.get("priority"))
+            office,
+            appointment,
+            now(),
+            priority=bool(request.form.get("priority")),
+            staff=current_staff(),
         )
     except DomainError as error:
         return _refused(error, back)
@@ -151,6 +155,7 @@ def walk_in(office_id: int):
             now(),
             priority=bool(request.form.get("priority")),
             locale=str(get_locale()),
+            staff=current_staff(),
         )
     except DomainError as error:
         return _refused(error, url_for("counter.desk", office_id=office.id))
@@ -186,7 +191,7 @@ def requeue(office_id: int, ticket_id: int):
     office = _office(office_id)
     ticket = _ticket_of(office, ticket_id)
     try:
-        ops.requeue(ticket, now())
+        ops.requeue(ticket, now(), current_staff())
     except DomainError as error:
         return _refused(error, request.referrer or url_for("counter.desk", office_id=office.id))
     db.session.commit()
@@ -202,7 +207,7 @@ def _back_to_screen(office: Office) -> str:
 
 
 def _status_url(ticket: Ticket) -> str:
-    return url_for("counter.ticket_status", token=ticket.status_token, _external=True)
+    return links.public_url("counter.ticket_status", token=ticket.status_token)
 
 
 def _qr_svg(data: str) -> str:
@@ -270,6 +275,7 @@ def STATUS_NAMES() -> dict:  # noqa: N802 - reads like a constant, translated pe
         "parked": _("parked"),
         "done": _("done"),
         "no_show": _("did not appear"),
+        "closed": _("closed at the end of the day"),
     }
 
 
@@ -295,13 +301,15 @@ def recall(counter_id: int):
 @bp.route("/counter/<int:counter_id>/no-show", methods=["POST"])
 @role_required(*CLERK_ROLES)
 def no_show(counter_id: int):
-    return _counter_action(counter_id, lambda c: ops.no_show(_current(c), c, now()))
+    return _counter_action(
+        counter_id, lambda c: ops.no_show(_current(c), c, now(), current_staff())
+    )
 
 
 @bp.route("/counter/<int:counter_id>/start", methods=["POST"])
 @role_required(*CLERK_ROLES)
 def start(counter_id: int):
-    return _counter_action(counter_id, lambda c: ops.start(_current(c), c, now()))
+    return _counter_action(counter_id, lambda c: ops.start(_current(c), c, now(), current_staff()))
 
 
 def _services_done() -> dict[int, int]:
@@ -321,14 +329,15 @@ def _services_done() -> dict[int, int]:
 @role_required(*CLERK_ROLES)
 def finish(counter_id: int):
     return _counter_action(
-        counter_id, lambda c: ops.finish(_current(c), c, now(), _services_done())
+        counter_id,
+        lambda c: ops.finish(_current(c), c, now(), _services_done(), current_staff()),
     )
 
 
 @bp.route("/counter/<int:counter_id>/park", methods=["POST"])
 @role_required(*CLERK_ROLES)
 def park(counter_id: int):
-    return _counter_action(counter_id, lambda c: ops.park(_current(c), c, now()))
+    return _counter_action(counter_id, lambda c: ops.park(_current(c), c, now(), current_staff()))
 
 
 @bp.route("/counter/<int:counter_id>/transfer", methods=["POST"])
@@ -337,7 +346,12 @@ def transfer(counter_id: int):
     return _counter_action(
         counter_id,
         lambda c: ops.transfer(
-            _current(c), c, now(), service_id=_int("service"), target_counter_id=_int("counter")
+            _current(c),
+            c,
+            now(),
+            service_id=_int("service"),
+            target_counter_id=_int("counter"),
+            staff=current_staff(),
         ),
     )
 
@@ -370,7 +384,7 @@ def device_create(office_id: int):
     db.session.commit()
     endpoint = "counter.display" if kind == DeviceKind.DISPLAY else "counter.kiosk"
     # Shown once, on this response only; the database keeps just the token's digest.
-    g.new_device_url = url_for(endpoint, token=token, _external=True)
+    g.new_device_url = links.public_url(endpoint, token=token)
     return devices.__wrapped__(office.id)
 
 
@@ -432,6 +446,12 @@ def display_events(**_kwargs):
 # -- kiosk (device token) --------------------------------------------------------------------
 
 
+def _kiosk_name() -> str:
+    """Who acted, for the audit log: the kiosk device, not a staff member. Stored as plain text
+    (not in the citizen's language): the log is read later, in the reader's language."""
+    return f"Kiosk {g.device.name}"
+
+
 @bp.route("/kiosk/<token>")
 @device_required(DeviceKind.KIOSK)
 def kiosk(**_kwargs):
@@ -451,7 +471,7 @@ def kiosk_check_in(**_kwargs):
     token = request.view_args["token"]
     try:
         appointment = ops.find_appointment(office, request.form.get("code", ""))
-        ticket = ops.check_in(office, appointment, now())
+        ticket = ops.check_in(office, appointment, now(), actor_name=_kiosk_name())
     except DomainError as error:
         return _refused(error, url_for("counter.kiosk", token=token))
     db.session.commit()
@@ -465,7 +485,12 @@ def kiosk_walk_in(**_kwargs):
     token = request.view_args["token"]
     try:
         ticket = ops.walk_in(
-            office, _int("service"), now(), public_only=True, locale=str(get_locale())
+            office,
+            _int("service"),
+            now(),
+            public_only=True,
+            locale=str(get_locale()),
+            actor_name=_kiosk_name(),
         )
     except DomainError as error:
         return _refused(error, url_for("counter.kiosk", token=token))

@@ -28,11 +28,13 @@ PAGES = [
     "hours",
     "closures",
     "rules",
+    "queue",
     "calendar",
     "calendar?view=week",
     "statistics",
     "statistics.csv",
     "privacy",
+    "audit",
 ]
 
 
