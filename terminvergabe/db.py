@@ -89,5 +89,23 @@ def lock_key(name: str) -> None:
         )
 
 
+def lock_row(model, id_, skip_locked: bool = False):
+    """The row, locked until the end of the transaction and read afresh (pending changes to
+    the loaded object are overwritten, so lock before changing it).
+
+    Transitions of one record lock it first, so that two requests acting on it at once (a
+    double click, the citizen and the office, a confirmation and the expiry sweep) run one
+    after the other on the current state instead of overwriting each other. With
+    `skip_locked`, a row another transaction holds is skipped (None). SQLite ignores FOR
+    UPDATE; there every transaction holds the write lock from its start.
+    """
+    return db.session.scalar(
+        sa.select(model)
+        .where(model.id == id_)
+        .with_for_update(skip_locked=skip_locked)
+        .execution_options(populate_existing=True)
+    )
+
+
 def is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"

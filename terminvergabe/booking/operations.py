@@ -28,7 +28,7 @@ from terminvergabe.booking.models import (
 )
 from terminvergabe.booking.schedules import booking_window, counter_days
 from terminvergabe.booking.slots import appointment_minutes, free_starts, has_free_start
-from terminvergabe.db import db, lock_key
+from terminvergabe.db import db, lock_key, lock_row
 from terminvergabe.errors import DomainError
 from terminvergabe.time import local_date
 
@@ -389,6 +389,7 @@ def confirm(
     appointment: Appointment, name: str, email: str, phone: str, now: dt.datetime
 ) -> Appointment:
     """Turn a hold into a booking (or into a pending one, where the office asks for opt-in)."""
+    lock_row(Appointment, appointment.id)
     if not appointment.can_confirm(now):
         if appointment.status in (
             AppointmentStatus.HELD,
@@ -418,6 +419,7 @@ def confirm(
 
 def opt_in(appointment: Appointment, now: dt.datetime) -> Appointment:
     """The citizen clicked the link in the first mail: the pending booking is confirmed."""
+    lock_row(Appointment, appointment.id)
     if appointment.status == AppointmentStatus.CONFIRMED:
         return appointment  # a second click changes nothing
     if not appointment.can_opt_in(now):
@@ -438,6 +440,7 @@ def _finish_confirmation(appointment: Appointment, now: dt.datetime) -> None:
 def cancel(appointment: Appointment, now: dt.datetime, by: str = "citizen") -> Appointment:
     """Cancel a hold or a booking. The citizen may until the office's deadline; the office
     (by="office") may cancel any booking that has not begun."""
+    lock_row(Appointment, appointment.id)
     allowed = appointment.can_cancel(now) or (
         by == "office" and appointment.is_active and appointment.start_at > now
     )
@@ -466,6 +469,7 @@ def cancel(appointment: Appointment, now: dt.datetime, by: str = "citizen") -> A
 def rebook(appointment: Appointment, start_at: dt.datetime, now: dt.datetime) -> Appointment:
     """Move a booking to another time: the new time is claimed before the old one is released,
     in one transaction, so the citizen never ends up with neither."""
+    lock_row(Appointment, appointment.id)
     if not appointment.can_rebook(now):
         raise DomainError(
             "rebook_deadline",
@@ -511,6 +515,7 @@ def _drop_claims_outside(appointment: Appointment) -> None:
 
 def expire(appointment: Appointment, now: dt.datetime) -> bool:
     """Mark a lapsed hold or unconfirmed booking as expired; True when it changed."""
+    lock_row(Appointment, appointment.id)
     if not appointment.can_expire(now):
         return False
     db.session.execute(
@@ -526,7 +531,10 @@ def expire(appointment: Appointment, now: dt.datetime) -> bool:
 
 
 def expire_lapsed(now: dt.datetime, limit: int = 500) -> int:
-    """The scheduled sweep: expire every lapsed hold and pending booking. Safe to run twice."""
+    """The scheduled sweep: expire every lapsed hold and pending booking. Safe to run twice.
+
+    Rows locked by a transition in progress (a confirmation a moment before the hold lapsed)
+    are skipped; the next sweep sees how that ended."""
     lapsed = db.session.scalars(
         sa.select(Appointment)
         .where(
@@ -534,6 +542,8 @@ def expire_lapsed(now: dt.datetime, limit: int = 500) -> int:
             Appointment.hold_expires_at <= now,
         )
         .limit(limit)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
     ).all()
     return sum(expire(a, now) for a in lapsed)
 

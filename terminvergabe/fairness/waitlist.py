@@ -24,7 +24,7 @@ from terminvergabe.booking import operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
 from terminvergabe.booking.params import format_selection, parse_selection
 from terminvergabe.booking.schedules import booking_window
-from terminvergabe.db import db, lock_key
+from terminvergabe.db import db, lock_key, lock_row
 from terminvergabe.errors import DomainError
 from terminvergabe.fairness import mail
 from terminvergabe.fairness.holds import system_hold
@@ -347,19 +347,10 @@ def _make_offer(entry: WaitlistEntry, start_at: dt.datetime, now: dt.datetime):
 # -- claiming and lapsing --------------------------------------------------------------------
 
 
-def _lock(model, id_):
-    return db.session.scalar(
-        sa.select(model)
-        .where(model.id == id_)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
 def claim(offer: WaitlistOffer, name: str, now: dt.datetime) -> Appointment:
     """One click books the offered time for the citizen. A second click shows the booking."""
-    offer = _lock(WaitlistOffer, offer.id)
-    appointment = _lock(Appointment, offer.appointment_id)
+    offer = lock_row(WaitlistOffer, offer.id)
+    appointment = lock_row(Appointment, offer.appointment_id)
     if offer.status == OfferStatus.CLAIMED:
         return appointment
     if not offer.is_open(now):
@@ -395,8 +386,8 @@ def expire_offers(now: dt.datetime) -> int:
     ).all()
     count = 0
     for offer_id in lapsed:
-        offer = _lock(WaitlistOffer, offer_id)
-        appointment = _lock(Appointment, offer.appointment_id)
+        offer = lock_row(WaitlistOffer, offer_id)
+        appointment = lock_row(Appointment, offer.appointment_id)
         if offer.status != OfferStatus.OPEN:
             continue
         _end_offer(offer, OfferStatus.LAPSED, now)

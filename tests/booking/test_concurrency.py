@@ -319,3 +319,60 @@ def test_fifty_clients_on_different_times_wait_instead_of_failing(app_ctx, singl
     assert 8 <= winners <= 12
     claims = db.session.scalar(sa.select(sa.func.count()).select_from(SlotClaim))
     assert claims == 4 * winners  # 20 minutes = four 5-minute units each, none shared
+
+
+# -- one appointment, two transitions at once ------------------------------------------------
+
+
+def test_expiry_sweep_leaves_a_confirmation_in_progress_alone(
+    app, app_ctx, single_counter, now, postgresql_only
+):
+    """A citizen confirms a second before the hold lapses, and the sweep runs a second after,
+    while the confirmation is not yet committed. The sweep must not overwrite the booking with
+    "expired" (that would leave a confirmed citizen without a booking, and a ghost claim)."""
+    office_id, selection = single_counter
+    appointment = operations.hold(db.session.get(Office, office_id), selection, TUESDAY_10, now)
+    appointment_id, lapses_at = appointment.id, appointment.hold_expires_at
+    db.session.commit()
+    confirmed_uncommitted, sweep_finished = threading.Event(), threading.Event()
+
+    def confirm_then_wait():
+        with app.app_context():
+            held = db.session.get(Appointment, appointment_id)
+            second_before = lapses_at - dt.timedelta(seconds=1)
+            operations.confirm(held, "Ada Muster", "ada@example.org", "", second_before)
+            confirmed_uncommitted.set()
+            sweep_finished.wait(3)  # a sweep blocked on the row cannot finish before this
+            db.session.commit()
+
+    citizen = threading.Thread(target=confirm_then_wait)
+    citizen.start()
+    assert confirmed_uncommitted.wait(THREAD_TIMEOUT)
+    swept = operations.expire_lapsed(lapses_at + dt.timedelta(seconds=1))
+    sweep_finished.set()
+    db.session.commit()
+    citizen.join(THREAD_TIMEOUT)
+
+    db.session.expire_all()
+    assert swept == 0
+    assert db.session.get(Appointment, appointment_id).status == AppointmentStatus.CONFIRMED
+    assert all(claim.expires_at is None for claim in _claims_at(TUESDAY_10))
+
+
+def test_two_cancellations_at_once_cancel_once(app, app_ctx, single_counter, now):
+    """A double click, or the citizen and the office at the same moment: one cancellation
+    happens (one mail, one new calendar sequence), the other is told it already happened."""
+    office_id, selection = single_counter
+    appointment = operations.hold(db.session.get(Office, office_id), selection, TUESDAY_10, now)
+    operations.confirm(appointment, "Ada Muster", "ada@example.org", "", now)
+    appointment_id, sequence = appointment.id, appointment.sequence
+    db.session.commit()  # and no read after it: on SQLite a read would hold the write lock
+
+    def cancel(_i):
+        operations.cancel(db.session.get(Appointment, appointment_id), now)
+
+    outcomes = race(app, 8, cancel)
+
+    assert codes(outcomes) == ["cancelled"] * 7 + ["ok"]
+    db.session.expire_all()
+    assert db.session.get(Appointment, appointment_id).sequence == sequence + 1
