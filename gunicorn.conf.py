@@ -31,3 +31,9 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    """Say when a worker has loaded the app and takes requests (the benchmarks wait for every
+    worker, so that a measurement does not include the start-up)."""
+    worker.log.info("Worker ready (pid: %s)", worker.pid)

@@ -15,13 +15,19 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.p2_booking_rush import build_office, free_port, request  # noqa: E402
+from bench.p2_booking_rush import (  # noqa: E402
+    build_office,
+    free_port,
+    request,
+    wait_for_workers,
+)
 from terminvergabe import create_app  # noqa: E402
 
 
@@ -33,6 +39,7 @@ def serve(module: str, port: int, workers: int, env: dict) -> subprocess.Popen:
         TERMINVERGABE_WORKERS=str(workers),
         TERMINVERGABE_THREADS="8",
     )
+    log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)  # noqa: SIM115  (lives as long as the server)
     process = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -44,9 +51,12 @@ def serve(module: str, port: int, workers: int, env: dict) -> subprocess.Popen:
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
     )
+    if not wait_for_workers(Path(log.name), workers):
+        process.kill()
+        raise SystemExit(f"{module} did not start: " + Path(log.name).read_text()[-2000:])
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

@@ -1,6 +1,7 @@
 """Before a hold: the proof-of-work (or, without it, a stricter rate limit) and the cap on open
 holds per client. The page and API call `guard_hold(office, now)` right before
-`operations.hold(...)`, in the same transaction.
+`operations.hold(...)`, in the same transaction; the open holds are counted again, under a
+lock, when the hold is recorded.
 """
 
 from __future__ import annotations
@@ -95,16 +96,19 @@ def open_holds(now: dt.datetime, ip_key: str, session_key: str | None) -> int:
 
 def guard_hold(office: Office, now: dt.datetime) -> None:
     """Refuse a hold that a person would not make: a bad proof-of-work, too many holds without
-    one, or more open holds than the office allows one client."""
+    one, or more open holds than the office allows one client. The last is counted again
+    under a lock once the time is claimed (see _record_client); this first count refuses
+    before any work is done."""
     if altcha_required(office):
         payload = altcha_payload()
         if payload:
             altcha.verify_and_spend(payload)
         else:
             limits.hit("FAIRNESS_LIMIT_HOLD_WITHOUT_POW", "hold-without-pow")
-    ip_key, session_key = client_keys()
-    # Two holds from one client at the same moment must count each other.
-    lock_key(f"open-holds:{ip_key}")
+    _refuse_over_cap(office, now, *client_keys())
+
+
+def _refuse_over_cap(office: Office, now: dt.datetime, ip_key: str, session_key) -> None:
     cap = max_open_holds(office)
     if open_holds(now, ip_key, session_key) >= cap:
         raise DomainError(
@@ -121,10 +125,18 @@ def guard_hold(office: Office, now: dt.datetime) -> None:
 
 
 def _record_client(appointment: Appointment, **_kwargs) -> None:
-    """Remember who made a hold made in a request (not the waitlist's own holds)."""
+    """Remember who made a hold made in a request (not the waitlist's own holds), after
+    counting that client's open holds once more.
+
+    Two holds from one client at the same moment must count each other, hence the lock. It is
+    taken only here, when the time is already claimed, and lasts until the commit that follows
+    at once: taken before the hold, it would make everyone behind one address (a shared NAT,
+    a proxy) wait for each other's whole availability check, one at a time."""
     if _system_hold.get() or not has_request_context():
         return
     ip_key, session_key = client_keys()
+    lock_key(f"open-holds:{ip_key}")
+    _refuse_over_cap(appointment.office, appointment.created_at, ip_key, session_key)
     db.session.add(
         HoldClient(
             appointment_id=appointment.id,

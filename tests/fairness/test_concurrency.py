@@ -9,10 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from terminvergabe.booking import operations
-from terminvergabe.booking.models import Appointment, AppointmentStatus
+from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
 from terminvergabe.db import db
-from terminvergabe.fairness import tasks, waitlist
-from terminvergabe.fairness.models import OfferStatus, WaitlistOffer
+from terminvergabe.errors import DomainError
+from terminvergabe.fairness import holds, tasks, waitlist
+from terminvergabe.fairness.models import FairnessSetting, HoldClient, OfferStatus, WaitlistOffer
+from tests import factories
+from tests.booking.test_concurrency import TUESDAY_10
 from tests.fairness.conftest import anmeldung
 from tests.fairness.test_waitlist import FIRST, LAST
 
@@ -174,3 +177,55 @@ def test_a_bot_cannot_snatch_a_cancelled_time_from_the_waitlist(app, scarce_offi
     ).all()
     assert len(active) == 1  # the waitlist's offer, or (if the bot came first) nothing freed
     assert len(errors) == 1 and getattr(errors[0], "code", None) == "slot_taken"
+
+
+def _holds_at_once(app, office_id, addresses, now):
+    """One hold per address, all released together, each in its own request and transaction;
+    returns the outcome codes."""
+    barrier = threading.Barrier(len(addresses))
+    outcomes = []
+
+    def client(i, address):
+        with app.test_request_context("/", method="POST", environ_base={"REMOTE_ADDR": address}):
+            try:
+                barrier.wait(timeout=30)
+                office = db.session.get(Office, office_id)
+                holds.guard_hold(office, now)
+                start = TUESDAY_10 + dt.timedelta(minutes=10 * i)
+                operations.hold(office, {office.services[2].id: 1}, start, now)
+                db.session.commit()
+                outcomes.append("ok")
+            except DomainError as refused:
+                db.session.rollback()
+                outcomes.append(refused.code)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=client, args=a) for a in enumerate(addresses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return sorted(outcomes)
+
+
+def test_simultaneous_holds_of_one_client_count_each_other(app_ctx, now):
+    """The cap on open holds is counted again under a lock after the time is claimed: holds
+    that arrive together from one address cannot all pass the first count."""
+    office = factories.create_office(counters=2)
+    db.session.add(FairnessSetting(office_id=office.id, altcha_required=False, max_open_holds=3))
+    office_id = office.id
+    db.session.commit()  # and no transaction left open (SQLite: the write lock)
+    outcomes = _holds_at_once(app_ctx, office_id, ["192.0.2.9"] * 8, now)
+    assert outcomes == ["ok"] * 3 + ["too_many_holds"] * 5
+    recorded = db.session.scalar(sa.select(sa.func.count()).select_from(HoldClient))
+    assert recorded == 3
+
+
+def test_simultaneous_holds_of_different_clients_do_not_wait_for_each_other(app_ctx, now):
+    office = factories.create_office(counters=2)
+    db.session.add(FairnessSetting(office_id=office.id, altcha_required=False, max_open_holds=1))
+    office_id = office.id
+    db.session.commit()  # and no transaction left open (SQLite: the write lock)
+    outcomes = _holds_at_once(app_ctx, office_id, [f"192.0.2.{i}" for i in range(8)], now)
+    assert outcomes == ["ok"] * 8
