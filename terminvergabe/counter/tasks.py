@@ -10,7 +10,6 @@ locked and skipped when another run holds them (PostgreSQL; SQLite runs one writ
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 import sqlalchemy as sa
 
@@ -49,57 +48,60 @@ def _locked(query):
     return query.with_for_update(skip_locked=True).limit(BATCH)
 
 
-def mark_missed_appointments(now: dt.datetime) -> int:
+def mark_missed_appointments(office: Office, now: dt.datetime) -> int:
     """Confirmed appointments whose citizen never came, once their office day is over."""
+    today = local_date(now, office.zone)
+    # Before today's closing only earlier days can hold missed appointments; the query says so,
+    # so a busy morning never fills the batch with appointments that are not due yet.
+    before = now if now >= closing_at(office, today) else local_midnight(today, office.zone)
     candidates = db.session.scalars(
         _locked(
             sa.select(Appointment)
-            .where(Appointment.status == AppointmentStatus.CONFIRMED, Appointment.start_at < now)
+            .where(
+                Appointment.office_id == office.id,
+                Appointment.status == AppointmentStatus.CONFIRMED,
+                Appointment.start_at < before,
+            )
             .order_by(Appointment.start_at, Appointment.id)
         )
     ).all()
-    by_office: dict[int, list[Appointment]] = defaultdict(list)
+    settings = QueueSettings.for_office(office.id)
+    count = 0
     for appointment in candidates:
-        by_office[appointment.office_id].append(appointment)
-    count = 0
-    for office_id, appointments in by_office.items():
-        office = db.session.get(Office, office_id)
-        settings = QueueSettings.for_office(office_id)
-        for appointment in appointments:
-            if now >= missed_after(appointment, office, settings):
-                ops.mark_missed(appointment, now)
-                count += 1
-    return count
-
-
-def close_open_tickets(now: dt.datetime) -> int:
-    """Tickets still open from a day that is over in their office's time zone."""
-    # The latest "today" of any zone bounds the query; each office's own today decides.
-    latest_today = local_date(now, dt.timezone(dt.timedelta(hours=14)))
-    candidates = db.session.scalars(
-        _locked(
-            sa.select(Ticket)
-            .where(
-                Ticket.status.in_([s.value for s in OPEN_STATUSES]),
-                Ticket.day < latest_today,
-            )
-            .order_by(Ticket.day, Ticket.id)
-        )
-    ).all()
-    count = 0
-    for ticket in candidates:
-        if ticket.day < local_date(now, ticket.office.zone):
-            ops.close_at_day_end(ticket, now)
+        if now >= missed_after(appointment, office, settings):
+            ops.mark_missed(appointment, now)
             count += 1
     return count
 
 
+def close_open_tickets(office: Office, now: dt.datetime) -> int:
+    """Tickets still open from a day that is over in the office's time zone."""
+    tickets = db.session.scalars(
+        _locked(
+            sa.select(Ticket)
+            .where(
+                Ticket.office_id == office.id,
+                Ticket.status.in_([s.value for s in OPEN_STATUSES]),
+                Ticket.day < local_date(now, office.zone),
+            )
+            .order_by(Ticket.day, Ticket.id)
+        )
+    ).all()
+    for ticket in tickets:
+        ops.close_at_day_end(ticket, now)
+    return len(tickets)
+
+
 def close_day(now: dt.datetime) -> int:
-    """The scheduled job: batch after batch until nothing is left; commits each batch."""
+    """The scheduled job: office by office, batch after batch until nothing is left; commits
+    each batch."""
     total = 0
-    while True:
-        done = close_open_tickets(now) + mark_missed_appointments(now)
-        db.session.commit()
-        total += done
-        if done == 0:
-            return total
+    for office_id in db.session.scalars(sa.select(Office.id).order_by(Office.id)).all():
+        while True:
+            office = db.session.get(Office, office_id)
+            done = close_open_tickets(office, now) + mark_missed_appointments(office, now)
+            db.session.commit()
+            total += done
+            if done == 0:
+                break
+    return total

@@ -278,3 +278,15 @@ def test_statistics_count_the_no_shows_of_the_end_of_day_job(app, office, seed):
     assert not db.session.scalars(
         sa.select(Ticket).where(Ticket.status.in_(["waiting", "called", "in_service", "parked"]))
     ).all()
+
+
+def test_batches_run_until_every_office_is_done(app, office, monkeypatch):
+    monkeypatch.setattr(tasks, "BATCH", 1)
+    other = factories.create_office(slug="zweites-amt", name="Zweites Amt")
+    monday = [book(office, local(12, 10, 20 * i), FRIDAY_BEFORE, name=f"P{i} X") for i in (0, 1)]
+    tuesday = book(other, local(13, 10), FRIDAY_BEFORE, name="Olena Koval")
+    tickets = [ops.walk_in(office, office.services[0].id, local(12, 9, i)) for i in (0, 1, 2)]
+    run_close_day(app, local(13, 11))  # Tuesday 11:00: Monday is over, Tuesday is not
+    assert [status(a) for a in monday] == [AppointmentStatus.NO_SHOW] * 2
+    assert status(tuesday) == AppointmentStatus.CONFIRMED
+    assert {db.session.get(Ticket, t.id).status for t in tickets} == {TicketStatus.CLOSED}
