@@ -41,7 +41,7 @@ from terminvergabe.counter.models import (
     TicketService,
     TicketStatus,
 )
-from terminvergabe.db import db, lock_key
+from terminvergabe.db import db, lock_key, lock_row
 from terminvergabe.errors import DomainError
 from terminvergabe.time import local_date
 
@@ -213,6 +213,9 @@ def check_in(
     `actor_name` names a non-staff actor for the audit log (a kiosk)."""
     if appointment is None or appointment.office_id != office.id:
         raise DomainError("not_found", _("No appointment was found for this code."), 404)
+    # Read afresh under a row lock: a cancellation, or the end-of-day job marking it a no-show,
+    # at the same moment runs before or after this check-in, never interleaved with it.
+    lock_row(Appointment, appointment.id)
     if appointment.status != AppointmentStatus.CONFIRMED:
         if appointment.status in (AppointmentStatus.CHECKED_IN, AppointmentStatus.CALLED):
             raise DomainError("already_checked_in", _("This appointment is already checked in."))

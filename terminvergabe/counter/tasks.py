@@ -45,7 +45,13 @@ def missed_after(appointment: Appointment, office: Office, settings: QueueSettin
 
 
 def _locked(query):
-    return query.with_for_update(skip_locked=True).limit(BATCH)
+    """Rows another transaction holds (a check-in right now, a second run of this job) are
+    skipped; the next run sees how that ended. Read afresh, not from the session's cache."""
+    return (
+        query.with_for_update(skip_locked=True)
+        .limit(BATCH)
+        .execution_options(populate_existing=True)
+    )
 
 
 def mark_missed_appointments(office: Office, now: dt.datetime) -> int:

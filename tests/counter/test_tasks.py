@@ -290,3 +290,33 @@ def test_batches_run_until_every_office_is_done(app, office, monkeypatch):
     assert [status(a) for a in monday] == [AppointmentStatus.NO_SHOW] * 2
     assert status(tuesday) == AppointmentStatus.CONFIRMED
     assert {db.session.get(Ticket, t.id).status for t in tickets} == {TicketStatus.CLOSED}
+
+
+@pytest.mark.concurrency
+def test_a_check_in_in_progress_is_not_overtaken_by_the_job(app, office):
+    """PostgreSQL: the front desk holds the appointment's row (check-in not yet committed) when
+    the job runs; the job skips the row instead of marking the citizen who is standing at the
+    desk as a no-show. (SQLite runs one writer at a time: there the job simply waits.)"""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time")
+    appointment = book(office, local(12, 11, 40), FRIDAY_BEFORE, service_name="Anmeldung")
+    office_id, appointment_id = office.id, appointment.id
+    db.session.commit()
+    after_closing = local(12, 12, 10)
+    desk = db.session.registry()  # this test's session plays the front desk
+    desk.close()
+    from terminvergabe.booking.models import Office
+
+    ticket = ops.check_in(
+        desk.get(Office, office_id), desk.get(Appointment, appointment_id), local(12, 11, 50)
+    )
+    assert ticket is not None  # row locked, transaction open
+    with app.app_context():  # the scheduler: another session, another connection
+        assert tasks.close_day(after_closing) == 0
+        db.session.remove()
+    db.session.commit()
+    assert db.session.get(Appointment, appointment_id).status == AppointmentStatus.CHECKED_IN
+    with app.app_context():
+        assert tasks.close_day(after_closing) == 0  # checked in: nothing left to mark
+        db.session.remove()
+    assert db.session.get(Appointment, appointment_id).status == AppointmentStatus.CHECKED_IN
