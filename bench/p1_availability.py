@@ -1,28 +1,37 @@
-"""P1: availability in-process. An office with 12 counters, 30 services, a 180-day horizon and
-about 60 % of the counters' time booked (generated); median time of
+"""P1: availability. An office with 12 counters, 30 services, a 180-day horizon and about 60 %
+of the counters' time booked (generated); median time of
 
-  - available_days: the free days of the whole horizon for one selection, and
-  - available_starts: the free start times of one day,
+  - available_days: the free days of the whole horizon for one selection
+      cold: nothing of the office in this process's memory (after a start or a schedule change),
+      after a booking: another process (session) booked a time on a day in the horizon since
+        the last question (the usual case under load),
+      unchanged: nothing changed since the last question (the database is still asked);
+  - available_starts: the free start times of one day (always read afresh);
+  - both over HTTP: GET /api/v1/offices/p1/days and /times from a threaded server on
+    127.0.0.1, one keep-alive connection (the whole request: routing, limits, JSON);
 
 each against a baseline measured in the same run: the raw SQL query that loads the claims of
-the same range (the least any implementation over this schema must do), so the ratio says how
-much the slot engine and the schedule assembly add on top.
+the horizon or of the day (what reading the bookings from scratch costs at least), so the
+ratio says how the answer compares with reading the bookings once.
 
     .venv/bin/python bench/p1_availability.py [--runs 15] [--profile]
         [--database postgresql+psycopg://postgres@127.0.0.1:5432/bench]
 
 Without --database a temporary SQLite file is used. The database's tables are dropped and
-created again. --profile prints a pyinstrument profile of one available_days call.
+created again. --profile prints pyinstrument profiles of the in-process calls.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
+import logging
 import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -30,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
 
 from terminvergabe import create_app  # noqa: E402
 from terminvergabe.booking import operations, schedule_cache  # noqa: E402
@@ -187,7 +197,80 @@ def _bind(value: dt.datetime):
     return value.replace(tzinfo=None) if db.engine.dialect.name == "sqlite" else value
 
 
-def measure(office_id: int, selection: dict[int, int], runs: int) -> None:
+class OtherProcess:
+    """Books and cancels times on varying days of the horizon in its own session (another
+    server process as far as the database is concerned), between the measured calls."""
+
+    def __init__(self, app, office_id: int, selection: dict[int, int], days: list[dt.date]):
+        self.app, self.office_id, self.selection = app, office_id, selection
+        self.days = days
+        self.turn = 0
+        self.held: list[int] = []
+
+    def change(self) -> None:
+        with self.app.app_context():
+            office = db.session.get(Office, self.office_id)
+            if self.held and self.turn % 2:
+                operations.cancel(db.session.get(Appointment, self.held.pop()), NOW)
+            else:
+                day = self.days[(self.turn * 7) % len(self.days)]
+                starts = operations.available_starts(office, self.selection, day, NOW)
+                if starts:
+                    start = sorted(starts)[len(starts) // 2]
+                    self.held.append(operations.hold(office, self.selection, start, NOW).id)
+            db.session.commit()
+        self.turn += 1
+
+
+def median_ms_after(change, function, runs: int) -> tuple[float, float]:
+    """Like median_ms, with `change()` made before each run (not timed)."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        db.session.rollback()
+        change()
+        wall, cpu = time.perf_counter(), time.process_time()
+        function()
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+class Server:
+    """The app behind a threaded WSGI server on a free port of 127.0.0.1."""
+
+    def __init__(self, app):
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.connection = http.client.HTTPConnection("127.0.0.1", self.port)
+
+    def get(self, path: str) -> bytes:
+        self.connection.request("GET", path)
+        response = self.connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GET {path}: {response.status} {body[:200]!r}")
+        return body
+
+    def stop(self) -> None:
+        self.connection.close()
+        self.server.shutdown()
+
+
+def median_http_ms(server: Server, path: str, runs: int, change=None) -> float:
+    walls = []
+    for _ in range(runs):
+        if change is not None:
+            change()
+        wall = time.perf_counter()
+        server.get(path)
+        walls.append((time.perf_counter() - wall) * 1000)
+    return statistics.median(walls)
+
+
+def measure(app, office_id: int, selection: dict[int, int], runs: int) -> None:
     office = db.session.get(Office, office_id)
     zone = office.zone
     days = operations.available_days(office, selection, NOW)
@@ -200,44 +283,84 @@ def measure(office_id: int, selection: dict[int, int], runs: int) -> None:
     print(
         f"  {day}: {len(starts)} free start times; {raw_claims(office_id, *span)} claims in horizon"
     )
+    other = OtherProcess(app, office_id, selection, days[1:])
+    db.session.commit()
 
     def office_now():
         return db.session.get(Office, office_id)
 
     def cold_days():
-        schedule_cache.clear()  # as after a change: nothing of this office in memory
+        schedule_cache.clear()  # as after a start or a schedule change: nothing in memory
         return operations.available_days(office_now(), selection, NOW)
 
+    def free_days():
+        return operations.available_days(office_now(), selection, NOW)
+
+    def change():
+        db.session.rollback()  # this process's request is over (SQLite: one writer at a time)
+        other.change()
+
+    def check_after_change():
+        """The answer after a change must equal one worked out from scratch."""
+        db.session.rollback()
+        other.change()
+        kept = free_days()
+        schedule_cache.clear()
+        assert kept == free_days(), "free days kept in memory differ from a fresh reading"
+
+    for _ in range(6):
+        check_after_change()
+    horizon_base = median_ms(lambda: raw_claims(office_id, *span), runs)
+    day_base = median_ms(lambda: raw_claims(office_id, *one_day), runs * 4)
     rows = [
+        ("available_days cold", median_ms(cold_days, runs), horizon_base),
         (
-            "available_days cold",
-            median_ms(cold_days, runs),
-            median_ms(lambda: raw_claims(office_id, *span), runs),
+            "available_days after booking",
+            median_ms_after(change, free_days, runs * 2),
+            horizon_base,
         ),
-        (
-            "available_days warm",
-            median_ms(lambda: operations.available_days(office_now(), selection, NOW), runs),
-            median_ms(lambda: raw_claims(office_id, *span), runs),
-        ),
+        ("available_days unchanged", median_ms(free_days, runs * 2), horizon_base),
         (
             "available_starts (1 day)",
             median_ms(
                 lambda: operations.available_starts(office_now(), selection, day, NOW), runs * 4
             ),
-            median_ms(lambda: raw_claims(office_id, *one_day), runs * 4),
+            day_base,
         ),
     ]
+    db.session.rollback()
+    server = Server(app)
+    services = ",".join(f"{service}:{count}" for service, count in selection.items())
+    days_path = f"/api/v1/offices/p1/days?services={services}"
+    times_path = f"/api/v1/offices/p1/times?services={services}&date={day.isoformat()}"
+    try:
+        server.get(days_path)
+        http_rows = [
+            (
+                "HTTP days after booking",
+                median_http_ms(server, days_path, runs * 2, change),
+                horizon_base,
+            ),
+            ("HTTP days unchanged", median_http_ms(server, days_path, runs * 2), horizon_base),
+            ("HTTP times (1 day)", median_http_ms(server, times_path, runs * 4), day_base),
+        ]
+    finally:
+        server.stop()
     head = f"{'base ms':>8} {'ratio':>6}"
-    print(f"\n{'figure':26} {'wall ms':>9} {head}   {'cpu ms':>8} {head}")
+    print(f"\n{'figure':30} {'wall ms':>9} {head}   {'cpu ms':>8} {head}")
     for name, (wall, cpu), (base_wall, base_cpu) in rows:
         print(
-            f"{name:26} {wall:9.2f} {base_wall:8.2f} {wall / base_wall:5.1f}x"
-            f"   {cpu:8.2f} {base_cpu:8.2f} {cpu / base_cpu:5.1f}x"
+            f"{name:30} {wall:9.2f} {base_wall:8.2f} {wall / base_wall:5.2f}x"
+            f"   {cpu:8.2f} {base_cpu:8.2f} {cpu / base_cpu:5.2f}x"
         )
-    print("medians; baseline: the raw SQL query loading the claims of the same range;")
-    print("cold: staffing and free-day cache emptied first (the first visitor after a change);")
-    print("warm: the free days kept from a call less than AVAILABILITY_CACHE_SECONDS ago;")
-    print("available_starts is always worked out afresh (staffing from memory, bookings read).")
+    for name, wall, (base_wall, _base_cpu) in http_rows:
+        print(f"{name:30} {wall:9.2f} {base_wall:8.2f} {wall / base_wall:5.2f}x")
+    print("medians; baseline: the raw SQL query loading the claims of the horizon or the day;")
+    print("cold: nothing of the office in memory (after a start or a schedule change);")
+    print("after booking: another session held or cancelled a time since the last question;")
+    print("unchanged: nothing changed since (the database is asked which days changed);")
+    print("available_starts is always read afresh (staffing from memory, bookings read);")
+    print("HTTP: threaded server on 127.0.0.1, one keep-alive connection, client in this process.")
     print("target (issue 8): 5 ms")
 
 
@@ -248,6 +371,10 @@ def profile(office_id: int, selection: dict[int, int]) -> None:
     day = operations.available_days(office, selection, NOW)[40]
     for name, call in (
         ("available_days", lambda: operations.available_days(office, selection, NOW)),
+        (
+            "available_days cold",
+            lambda: (schedule_cache.clear(), operations.available_days(office, selection, NOW)),
+        ),
         ("available_starts", lambda: operations.available_starts(office, selection, day, NOW)),
     ):
         db.session.rollback()
@@ -266,7 +393,17 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database or f"sqlite:///{tmp}/p1.sqlite3"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "p1"})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "TESTING": True,
+                "SECRET_KEY": "p1",
+                "FROZEN_NOW": NOW,
+                "RATELIMIT_ENABLED": False,
+                "ALTCHA_REQUIRED_DEFAULT": False,
+                "FAIRNESS_MAX_OPEN_HOLDS": 100000,
+            }
+        )
         app.instance_path = tmp
         with app.app_context():
             db.drop_all()
@@ -274,7 +411,7 @@ def main() -> None:
             started = time.perf_counter()
             office_id, selection = build()
             print(f"built in {time.perf_counter() - started:.1f} s")
-            measure(office_id, selection, args.runs)
+            measure(app, office_id, selection, args.runs)
             if args.profile:
                 profile(office_id, selection)
             db.session.rollback()

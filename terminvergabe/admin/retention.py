@@ -13,6 +13,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from terminvergabe.booking import schedule_cache
 from terminvergabe.booking.models import Appointment
 from terminvergabe.db import db
 
@@ -143,3 +144,4 @@ def register_known_tables() -> None:
     privacy.register(anonymise_outbox, eraser=erase_outbox)
     privacy.register(anonymise_waitlist, eraser=erase_waitlist)
     privacy.register(forget_hold_clients)
+    privacy.register(schedule_cache.forget_old_changes)

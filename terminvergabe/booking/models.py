@@ -334,6 +334,16 @@ class Appointment(db.Model):
             name="status",
         ),
         sa.Index("ix_appointment_office_status_start", "office_id", "status", "start_at"),
+        # Busy times of a range of days (booking/schedules.py) from the index alone.
+        sa.Index(
+            "ix_appointment_office_start_busy",
+            "office_id",
+            "start_at",
+            "status",
+            "counter_id",
+            "end_at",
+            "hold_expires_at",
+        ),
     )
 
     def is_hold_expired(self, now: dt.datetime) -> bool:
@@ -402,4 +412,41 @@ class SlotClaim(db.Model):
     )
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (sa.UniqueConstraint("counter_id", "start_at"),)
+    __table_args__ = (
+        sa.UniqueConstraint("counter_id", "start_at"),
+        # The few claims that outlive a cancellation (cooldown), without reading the others.
+        sa.Index(
+            "ix_slot_claim_cooling",
+            "counter_id",
+            "start_at",
+            sqlite_where=sa.text("appointment_id IS NULL"),
+            postgresql_where=sa.text("appointment_id IS NULL"),
+        ),
+    )
+
+
+class AvailabilityChange(db.Model):
+    """A note that an office's bookings changed around `start_at`, written by every flush that
+    adds, moves, cancels or expires an appointment (booking/schedule_cache.py), in the same
+    transaction. Processes that keep free days in memory ask for the notes they have not seen
+    yet instead of reading every appointment of the horizon again.
+
+    What "not seen yet" means must hold for transactions that commit late: on PostgreSQL
+    `txid` is the writing transaction's id, and a reader remembers the oldest transaction still
+    running when it read (its snapshot's xmin): every transaction it could not see has an id at
+    least that large. SQLite has one writer at a time, so there the ids grow in commit order.
+    Notes older than a day are deleted by the retention job."""
+
+    __table_args__ = (
+        sa.Index("ix_availability_change_office_txid", "office_id", "txid"),
+        sa.Index("ix_availability_change_office_id", "office_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("office.id", ondelete="CASCADE"))
+    start_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    txid: Mapped[int | None] = mapped_column(sa.BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

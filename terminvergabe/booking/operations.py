@@ -26,11 +26,11 @@ from terminvergabe.booking.models import (
     Service,
     SlotClaim,
 )
-from terminvergabe.booking.schedules import booking_window, counter_days
+from terminvergabe.booking.schedules import booking_window, open_days, staffing
 from terminvergabe.booking.slots import appointment_minutes, free_starts, has_free_start
 from terminvergabe.db import db, lock_key, lock_row
 from terminvergabe.errors import DomainError
-from terminvergabe.time import local_date
+from terminvergabe.time import daterange, local_date
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a booking code is read aloud and typed at the front desk.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -58,15 +58,23 @@ def format_booking_code(code: str) -> str:
 
 def validate_selection(office: Office, selection: Selection, internal: bool = False) -> dict:
     """The selection as {Service: quantity}; refuses unknown, internal or too many services."""
-    if not selection:
-        raise DomainError("no_service", _("Please choose at least one service."), status=422)
     services = {
         s.id: s
         for s in db.session.scalars(
             sa.select(Service).where(Service.office_id == office.id, Service.active)
         )
     }
-    chosen = {}
+    return {
+        services[service_id]: quantity
+        for service_id, quantity in _checked(services, selection, internal).items()
+    }
+
+
+def _checked(services: Mapping, selection: Selection, internal: bool = False) -> Selection:
+    """The selection, refused unless every service is among `services` (id -> a Service or a
+    ServiceInfo), offered to the public (or `internal`) and wanted a permitted number of times."""
+    if not selection:
+        raise DomainError("no_service", _("Please choose at least one service."), status=422)
     for service_id, quantity in selection.items():
         service = services.get(service_id)
         if service is None or not (service.public or internal):
@@ -81,8 +89,17 @@ def validate_selection(office: Office, selection: Selection, internal: bool = Fa
                 ),
                 422,
             )
-        chosen[service] = quantity
-    return chosen
+    return selection
+
+
+def _plain_selection(office: Office, selection: Selection) -> tuple[frozenset[int], int]:
+    """The selected service ids and the appointment's length, checked against the services kept
+    with the office's staffing (no rows loaded)."""
+    services = staffing(office).services
+    _checked(services, selection)
+    durations = {service_id: services[service_id].duration_minutes for service_id in selection}
+    minutes = appointment_minutes(selection, durations, office.slot_minutes)
+    return frozenset(selection), minutes
 
 
 def selection_minutes(office: Office, chosen: dict) -> int:
@@ -93,36 +110,47 @@ def selection_minutes(office: Office, chosen: dict) -> int:
 def available_days(
     office: Office, selection: Selection, now: dt.datetime, exclude_appointment_id=None
 ) -> list[dt.date]:
-    """Dates in the booking window that have at least one free start time (kept for a few
-    seconds, see schedule_cache.recent_days; a rebook, which excludes its own time, is always
-    worked out afresh)."""
-    chosen = validate_selection(office, selection)
-    window = booking_window(office, now)
-    minutes = selection_minutes(office, chosen)
-    services = frozenset(s.id for s in chosen)
+    """Dates in the booking window that have at least one free start time.
 
-    def work_out() -> list[dt.date]:
-        days = counter_days(office, window.first_day, window.last_day, now, exclude_appointment_id)
-        return [
-            day
-            for day, counters in days.items()
-            if has_free_start(
-                counters, services, minutes, office.slot_minutes, office.zone, window.earliest_start
+    Each process keeps the answer per day and reads again only the days whose bookings changed
+    since (see schedule_cache.free_days); a rebook, which excludes its own time, is always
+    worked out afresh."""
+    services, minutes = _plain_selection(office, selection)
+    window = booking_window(office, now)
+    zone = office.zone
+    days = list(daterange(window.first_day, window.last_day))
+
+    def work_out(some_days: list[dt.date]) -> dict[dt.date, schedule_cache.DayAnswer]:
+        found = open_days(office, some_days, now, exclude_appointment_id)
+        answers = {}
+        for day in some_days:
+            open_day = found.get(day)
+            free = open_day is not None and has_free_start(
+                open_day.counters,
+                services,
+                minutes,
+                office.slot_minutes,
+                zone,
+                window.earliest_start,
             )
-        ]
+            lapses_at = open_day.lapses_at if open_day is not None else None
+            answers[day] = schedule_cache.DayAnswer(free, now, lapses_at)
+        return answers
 
     if exclude_appointment_id is not None:
-        return work_out()
-    key = (
-        office.id,
-        office.schedule_stamp,
-        frozenset(selection.items()),
-        window.first_day,
-        window.last_day,
-        window.earliest_start.replace(second=0, microsecond=0),
+        answers = work_out(days)
+        return [day for day in days if answers[day].free]
+    # Days after the first one do not depend on the time of asking (the lead time only cuts
+    # into the first), so the answers are kept per kind of request.
+    key = (office.id, office.schedule_stamp, services, minutes)
+    return schedule_cache.free_days(
+        key,
+        days,
+        now,
+        lambda instant: local_date(instant, zone),
+        work_out,
+        current_app.config.get("AVAILABILITY_CACHE_SECONDS", 0),
     )
-    seconds = current_app.config.get("AVAILABILITY_CACHE_SECONDS", 10)
-    return schedule_cache.recent_days(key, seconds, work_out)
 
 
 def available_starts(
@@ -132,16 +160,19 @@ def available_starts(
     now: dt.datetime,
     exclude_appointment_id=None,
 ) -> dict[dt.datetime, list[int]]:
-    """Free start times on one date, each with the counters that can take it."""
-    chosen = validate_selection(office, selection)
+    """Free start times on one date, each with the counters that can take it (always read
+    afresh: a hold relies on it)."""
+    services, minutes = _plain_selection(office, selection)
     window = booking_window(office, now)
     if not window.first_day <= day <= window.last_day:
         return {}
-    days = counter_days(office, day, day, now, exclude_appointment_id)
+    open_day = open_days(office, [day], now, exclude_appointment_id).get(day)
+    if open_day is None:
+        return {}
     return free_starts(
-        days.get(day, ()),
-        frozenset(s.id for s in chosen),
-        selection_minutes(office, chosen),
+        open_day.counters,
+        services,
+        minutes,
         office.slot_minutes,
         office.zone,
         window.earliest_start,

@@ -8,16 +8,23 @@ open session, which sees its own flushed changes) uses the staffing that is in f
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
+import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from itertools import chain
 
+import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, attributes
 
 from terminvergabe.booking import signals
 from terminvergabe.booking.models import (
+    Appointment,
+    AvailabilityChange,
     Closure,
     Counter,
     Office,
@@ -27,6 +34,7 @@ from terminvergabe.booking.models import (
     ShiftPattern,
     StaffMember,
 )
+from terminvergabe.db import db
 
 MAX_OFFICES = 64
 
@@ -49,7 +57,7 @@ def cached(stamp: str, build):
 
 def clear() -> None:
     _cache.clear()
-    _day_lists.clear()
+    _known.clear()
 
 
 def _office_of(session: Session, obj) -> Office | None:
@@ -81,34 +89,150 @@ def _restamp_changed_offices(session: Session, flush_context, instances) -> None
 # -- the free days of a selection ------------------------------------------------------------
 #
 # Which days of the horizon still have a free time is the question every visitor asks first and
-# the most expensive one (every live appointment of the horizon is read). The answer is kept for
-# a few seconds (config AVAILABILITY_CACHE_SECONDS) and dropped at once when this process books,
-# cancels or releases a time of that office. It only decides which days are shown as links: the
-# free times of a day and every hold are always worked out afresh.
+# the most expensive one to answer from scratch (every live appointment of the horizon). So each
+# process keeps, per office, schedule stamp and kind of request, whether each day had a free time,
+# and before answering asks the database which days changed since (AvailabilityChange, written
+# in the same transaction as every change of an appointment). Only those days are read again, so
+# a booking made by any process is seen by the next question in every other process.
+#
+# Besides the recorded changes, a day's answer goes stale by itself when a hold or a cooldown it
+# counted as busy lapses (no write happens then), and the first day of the window depends on the
+# lead time: both are handled by `valid_until` and by never keeping the first day.
 
-MAX_DAY_LISTS = 2048
+MAX_KNOWN = 2048
+# A kept list is read afresh after this long, so that change notes can be deleted after a day.
+MAX_AGE_SECONDS = 3600
+CHANGE_NOTES_KEPT = dt.timedelta(days=1)
+_WROTE = "availability_changed"  # session.info: this transaction changed appointments
+_NOTED = "availability_noted"  # session.info: (office id, start) noted in this transaction
 
-_day_lists: OrderedDict[tuple, tuple[float, list]] = OrderedDict()
+
+@dataclass(frozen=True)
+class DayAnswer:
+    """Whether a day had a free time, worked out at `at`, valid until `until` (None: until a
+    recorded change)."""
+
+    free: bool
+    at: dt.datetime
+    until: dt.datetime | None
+
+    def valid(self, now: dt.datetime) -> bool:
+        return self.at <= now and (self.until is None or now < self.until)
 
 
-def recent_days(key: tuple, seconds: float, build) -> list:
-    """`build()` or its result from at most `seconds` ago; key[0] is the office id."""
-    if seconds <= 0:
-        return build()
-    now = time.monotonic()
-    entry = _day_lists.get(key)
-    if entry is not None and entry[0] > now:
-        return entry[1]
-    value = build()
-    _day_lists[key] = (now + seconds, value)
-    while len(_day_lists) > MAX_DAY_LISTS:
-        _day_lists.popitem(last=False)
-    return value
+@dataclass
+class _Known:
+    horizon: int  # change notes with a token at least this large were not seen
+    built: float  # time.monotonic() of the first full reading
+    checked: float  # time.monotonic() of the last question to the database
+    days: dict[dt.date, DayAnswer] = field(default_factory=dict)
+
+
+_known: OrderedDict[tuple, _Known] = OrderedDict()
+_known_lock = threading.Lock()
+
+
+# Built once: they run on every question about free days.
+_PG_HORIZON = sa.text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+_SQLITE_HORIZON = sa.select(sa.func.coalesce(sa.func.max(AvailabilityChange.id), 0) + 1)
+_CHANGED = {
+    column_name: sa.select(AvailabilityChange.start_at).where(
+        AvailabilityChange.office_id == sa.bindparam("office"),
+        getattr(AvailabilityChange, column_name) >= sa.bindparam("horizon"),
+    )
+    for column_name in ("txid", "id")
+}
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _horizon(session: Session) -> int:
+    """The smallest token a change not visible to this session's snapshot can have."""
+    if _is_postgresql(session):
+        # xmin of the statement's snapshot: every transaction below it has finished.
+        return session.execute(_PG_HORIZON).scalar_one()
+    # One writer at a time: an id not visible yet is larger than every visible one (AUTOINCREMENT
+    # never hands out an id again).
+    return session.execute(_SQLITE_HORIZON).scalar_one()
+
+
+def _changed_since(session: Session, office_id: int, horizon: int) -> list[dt.datetime]:
+    statement = _CHANGED["txid" if _is_postgresql(session) else "id"]
+    return list(session.scalars(statement, {"office": office_id, "horizon": horizon}))
+
+
+def free_days(
+    key: tuple,
+    days: list[dt.date],
+    now: dt.datetime,
+    local_date: Callable[[dt.datetime], dt.date],
+    work_out: Callable[[list[dt.date]], dict[dt.date, DayAnswer]],
+    seconds: float = 0,
+) -> list[dt.date]:
+    """The days among `days` (ascending, the booking window) with a free time.
+
+    `key` starts with the office id and holds everything else the answer depends on (schedule
+    stamp, services, duration); `work_out(some_days)` reads those days afresh. The first day is
+    always worked out afresh (the lead time cuts into it). With `seconds` > 0 the database is
+    asked about other processes' changes at most that often."""
+    if not days:
+        return []
+    session = db.session()
+    if session.info.get(_WROTE):
+        # This transaction changed bookings that may yet be rolled back: answer from its own
+        # view and keep nothing.
+        answers = work_out(days)
+        return [day for day in days if answers[day].free]
+    office_id = key[0]
+    clock = time.monotonic()
+    with _known_lock:
+        known = _known.get(key)
+        if known is not None:
+            _known.move_to_end(key)
+    if known is not None and clock - known.built > MAX_AGE_SECONDS:
+        known = None
+    if known is not None and seconds > 0 and clock - known.checked < seconds:
+        horizon, changed = known.horizon, set()
+    else:
+        # The horizon before the changes and both before the bookings are read: whatever this
+        # reading cannot see is reported by the next question.
+        horizon = _horizon(session)
+        changed = (
+            set()
+            if known is None
+            else {local_date(at) for at in _changed_since(session, office_id, known.horizon)}
+        )
+        clock = time.monotonic()
+    old = known.days if known is not None else {}
+    stale = [
+        day
+        for day in days
+        if day == days[0] or day in changed or day not in old or not old[day].valid(now)
+    ]
+    fresh = work_out(stale) if stale else {}
+    answers = {day: fresh.get(day) or old[day] for day in days}
+    kept = {day: answer for day, answer in answers.items() if day != days[0]}
+    entry = _Known(
+        horizon=horizon,
+        built=known.built if known is not None else clock,
+        checked=clock,
+        days=kept,
+    )
+    with _known_lock:
+        _known[key] = entry
+        while len(_known) > MAX_KNOWN:
+            _known.popitem(last=False)
+    return [day for day in days if answers[day].free]
 
 
 def forget_days(office_id: int) -> None:
-    for key in [key for key in list(_day_lists) if key[0] == office_id]:
-        _day_lists.pop(key, None)
+    """Make the next question about this office ask the database (after a change made here)."""
+    with _known_lock:
+        for key, known in _known.items():
+            if key[0] == office_id:
+                known.checked = float("-inf")
 
 
 def _forget_office_of(appointment, **_kwargs) -> None:
@@ -129,3 +253,78 @@ for _signal in (
 ):
     _signal.connect(_forget_office_of, weak=False)
 signals.time_released.connect(_forget_released, weak=False)
+
+
+# -- change notes ----------------------------------------------------------------------------
+
+# What decides whether an appointment takes its time (see schedules._busy_by_counter_day).
+_BUSY_FIELDS = ("status", "start_at", "end_at", "counter_id", "hold_expires_at", "office_id")
+
+
+def _moved_starts(session: Session) -> Iterable[tuple[int, dt.datetime]]:
+    """(office id, start) of every appointment whose taking of time this flush changes, at its
+    old and its new time."""
+    for obj in chain(session.new, session.deleted):
+        if isinstance(obj, Appointment) and obj.office_id is not None and obj.start_at:
+            yield obj.office_id, obj.start_at
+    for obj in session.dirty:
+        if not isinstance(obj, Appointment) or not session.is_modified(obj):
+            continue
+        histories = {name: attributes.get_history(obj, name) for name in _BUSY_FIELDS}
+        if not any(h.has_changes() for h in histories.values()):
+            continue
+        yield obj.office_id, obj.start_at
+        for old_office in histories["office_id"].deleted or (obj.office_id,):
+            for old_start in histories["start_at"].deleted:
+                if old_office is not None and old_start is not None:
+                    yield old_office, old_start
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes(session: Session, flush_context) -> None:
+    noted = session.info.setdefault(_NOTED, set())
+    rows = {(office_id, start) for office_id, start in _moved_starts(session) if office_id}
+    rows -= noted  # one note per time and transaction is enough
+    if not rows:
+        return
+    connection = session.connection()
+    txid = (
+        sa.cast(sa.cast(sa.func.pg_current_xact_id(), sa.Text), sa.BigInteger)
+        if connection.dialect.name == "postgresql"
+        else None
+    )
+    created = dt.datetime.now(dt.UTC)
+    connection.execute(
+        sa.insert(AvailabilityChange).values(txid=txid),
+        [
+            {"office_id": office_id, "start_at": start, "created_at": created}
+            for office_id, start in rows
+        ],
+    )
+    noted.update(rows)
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _transaction_committed(session: Session) -> None:
+    if not session.in_nested_transaction():  # a savepoint released keeps to the transaction
+        session.info.pop(_NOTED, None)
+        session.info.pop(_WROTE, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _transaction_rolled_back(session: Session) -> None:
+    # A savepoint rolled back takes its notes with it: note again whatever is flushed next;
+    # the transaction's earlier writes stay.
+    session.info.pop(_NOTED, None)
+    if not session.in_nested_transaction():
+        session.info.pop(_WROTE, None)
+
+
+def forget_old_changes(cutoff: dt.datetime, now: dt.datetime) -> int:
+    """Retention: change notes are only needed while a process may still keep an answer that
+    predates them (MAX_AGE_SECONDS). Housekeeping, not personal data: counts nothing."""
+    db.session.execute(
+        sa.delete(AvailabilityChange).where(AvailabilityChange.created_at < now - CHANGE_NOTES_KEPT)
+    )
+    return 0

@@ -4,6 +4,7 @@ are bookable at all."""
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +23,7 @@ from terminvergabe.booking.models import (
     Counter,
     Office,
     OpeningHours,
+    Service,
     ShiftException,
     ShiftExceptionKind,
     ShiftPattern,
@@ -121,47 +123,95 @@ def _shifts_on(day, patterns, exceptions):
             yield staff_id, counter_id, lo, hi
 
 
-def _busy_by_counter_day(office, counter_ids, first, last, now, exclude_appointment_id):
-    """Taken intervals per (counter, local date): live appointments, and claims that outlive a
-    cancellation during the office's cooldown. This mirrors the claims (slot_claim) at a fifth of
-    the rows: the claims stay the arbiter at hold time, this only decides what to offer."""
-    zone = office.zone
-    lower = local_midnight(first, zone)
-    upper = local_midnight(last + dt.timedelta(days=1), zone)
+def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Ascending dates as runs of consecutive days (first, last)."""
+    runs: list[list[dt.date]] = []
+    for day in days:
+        if runs and day - runs[-1][1] == dt.timedelta(days=1):
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return [(first, last) for first, last in runs]
+
+
+@lru_cache(maxsize=64)
+def _busy_statements(ranges: int, exclude: bool):
+    """The two queries of _busy_by_counter_day for `ranges` time ranges, built once: they run
+    on every availability question, and building SQLAlchemy expressions costs more than
+    running them. Parameters: office, counters, now, exclude, lo0/hi0, lo1/hi1, ..."""
+
+    def within(column):
+        return sa.or_(
+            *(
+                sa.and_(column >= sa.bindparam(f"lo{i}"), column < sa.bindparam(f"hi{i}"))
+                for i in range(ranges)
+            )
+        )
+
+    holding = Appointment.status.in_(HOLDING_STATUSES)
+    now = sa.bindparam("now")
     appointments = sa.select(
-        Appointment.counter_id, Appointment.start_at, Appointment.end_at
+        Appointment.counter_id,
+        Appointment.start_at,
+        Appointment.end_at,
+        sa.case((holding, Appointment.hold_expires_at), else_=sa.null()),
     ).where(
-        Appointment.office_id == office.id,
-        Appointment.start_at >= lower,
-        Appointment.start_at < upper,
+        Appointment.office_id == sa.bindparam("office"),
+        within(Appointment.start_at),
         sa.or_(
             Appointment.status.in_(OCCUPYING_STATUSES),
-            sa.and_(Appointment.status.in_(HOLDING_STATUSES), Appointment.hold_expires_at > now),
+            sa.and_(holding, Appointment.hold_expires_at > now),
         ),
     )
-    if exclude_appointment_id is not None:
-        appointments = appointments.where(Appointment.id != exclude_appointment_id)
-    cooling = sa.select(SlotClaim.counter_id, SlotClaim.start_at).where(
-        SlotClaim.counter_id.in_(counter_ids),
+    if exclude:
+        appointments = appointments.where(Appointment.id != sa.bindparam("exclude"))
+    cooling = sa.select(SlotClaim.counter_id, SlotClaim.start_at, SlotClaim.expires_at).where(
         SlotClaim.appointment_id.is_(None),
+        SlotClaim.counter_id.in_(sa.bindparam("counters", expanding=True)),
+        within(SlotClaim.start_at),
         SlotClaim.expires_at > now,
-        SlotClaim.start_at >= lower,
-        SlotClaim.start_at < upper,
     )
-    rows = list(db.session.execute(appointments))
-    rows += [(counter_id, start, start + UNIT) for counter_id, start in db.session.execute(cooling)]
-    rows.sort(key=lambda row: row[1])
-    # One pass in time order: find each interval's local date by walking the local midnights
-    # along (no time zone conversion per row).
-    days = list(daterange(first, last))
-    midnights = [local_midnight(d, zone) for d in days] + [upper]
-    index = 0
+    return appointments, cooling
+
+
+def _busy_by_counter_day(office, counter_ids, days, now, exclude_appointment_id):
+    """Taken intervals per (counter, local date) of the given ascending dates: live
+    appointments, and claims that outlive a cancellation during the office's cooldown; and per
+    date the earliest moment one of them lapses by itself (a hold, a cooldown).
+
+    This mirrors the claims (slot_claim) at a fifth of the rows: the claims stay the arbiter at
+    hold time, this only decides what to offer. Both queries are answered from an index
+    (ix_appointment_office_start_busy, ix_slot_claim_cooling) and select plain columns."""
+    zone = office.zone
+    midnights = {day: local_midnight(day, zone) for day in days}
+    runs = _runs(days)
+    appointments, cooling = _busy_statements(len(runs), exclude_appointment_id is not None)
+    params = {
+        "office": office.id,
+        "counters": list(counter_ids),
+        "now": now,
+        "exclude": exclude_appointment_id,
+    }
+    for i, (first, last) in enumerate(runs):
+        params[f"lo{i}"] = midnights[first]
+        params[f"hi{i}"] = local_midnight(last + dt.timedelta(days=1), zone)
+    rows = db.session.execute(appointments, params).all()
+    rows += [
+        (counter_id, start, start + UNIT, lapse)
+        for counter_id, start, lapse in db.session.execute(cooling, params)
+    ]
+    # Each interval's local date by bisecting the local midnights (no time zone conversion per
+    # row); every row starts inside one of the ranges, so it belongs to the day found.
+    order = list(midnights)
+    starts = [midnights[day] for day in order]
     intervals = defaultdict(list)
-    for counter_id, start, end in rows:
-        while start >= midnights[index + 1]:
-            index += 1
-        intervals[(counter_id, days[index])].append((start, end))
-    return {key: tuple(found) for key, found in intervals.items()}
+    lapses: dict[dt.date, dt.datetime] = {}
+    for counter_id, start, end, lapse in rows:
+        day = order[bisect_right(starts, start) - 1]
+        intervals[(counter_id, day)].append((start, end))
+        if lapse is not None and (day not in lapses or lapse < lapses[day]):
+            lapses[day] = lapse
+    return {key: tuple(sorted(found)) for key, found in intervals.items()}, lapses
 
 
 def _wall_to_utc(day: dt.date, wall: dt.time, zone) -> dt.datetime:
@@ -173,6 +223,17 @@ def _wall_to_utc(day: dt.date, wall: dt.time, zone) -> dt.datetime:
         probe += dt.timedelta(minutes=1)
         instant = local_to_utc(probe.date(), probe.time(), zone)
     return instant
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """An active service of the office as plain data (what choosing it needs)."""
+
+    id: int
+    name: str
+    duration_minutes: int
+    max_quantity: int
+    public: bool
 
 
 class _Row:
@@ -247,6 +308,18 @@ class Staffing:
                 sa.select(Closure.first_day, Closure.last_day).where(Closure.office_id == office.id)
             )
         )
+        self.services = {
+            row.id: ServiceInfo(**row._asdict())
+            for row in db.session.execute(
+                sa.select(
+                    Service.id,
+                    Service.name,
+                    Service.duration_minutes,
+                    Service.max_quantity,
+                    Service.public,
+                ).where(Service.office_id == office.id, Service.active)
+            )
+        }
         self._days: dict[dt.date, dict[int, tuple[StaffedInterval, ...]]] = {}
 
     def is_closed(self, day: dt.date) -> bool:
@@ -286,6 +359,43 @@ def staffing(office: Office) -> Staffing:
     return schedule_cache.cached(office.schedule_stamp, lambda: Staffing(office))
 
 
+@dataclass(frozen=True)
+class OpenDay:
+    """One bookable date: its counters' staffed and busy times, and the earliest moment a hold
+    or cooldown counted as busy lapses by itself (None: nothing lapses)."""
+
+    counters: list[CounterDay]
+    lapses_at: dt.datetime | None
+
+
+def open_days(
+    office: Office,
+    days: list[dt.date],
+    now: dt.datetime,
+    exclude_appointment_id: int | None = None,
+) -> dict[dt.date, OpenDay]:
+    """The given ascending dates that have staffed counters, with their busy times."""
+    plan = staffing(office)
+    staffed_days = {day: plan.staffed(day) for day in days}
+    staffed_days = {day: staffed for day, staffed in staffed_days.items() if staffed}
+    if not staffed_days:
+        return {}
+    busy, lapses = _busy_by_counter_day(
+        office, plan.counter_ids, list(staffed_days), now, exclude_appointment_id
+    )
+    return {
+        day: OpenDay(
+            [
+                CounterDay(counter_id, staffed[counter_id], busy.get((counter_id, day), ()))
+                for counter_id in plan.counter_ids
+                if counter_id in staffed
+            ],
+            lapses.get(day),
+        )
+        for day, staffed in staffed_days.items()
+    }
+
+
 def counter_days(
     office: Office,
     first: dt.date,
@@ -294,19 +404,5 @@ def counter_days(
     exclude_appointment_id: int | None = None,
 ) -> dict[dt.date, list[CounterDay]]:
     """Each open date from first to last with its counters' staffed and busy times."""
-    plan = staffing(office)
-    staffed_days = {day: plan.staffed(day) for day in daterange(first, last)}
-    staffed_days = {day: staffed for day, staffed in staffed_days.items() if staffed}
-    if not staffed_days:
-        return {}
-    busy = _busy_by_counter_day(
-        office, plan.counter_ids, min(staffed_days), max(staffed_days), now, exclude_appointment_id
-    )
-    return {
-        day: [
-            CounterDay(counter_id, staffed[counter_id], busy.get((counter_id, day), ()))
-            for counter_id in plan.counter_ids
-            if counter_id in staffed
-        ]
-        for day, staffed in staffed_days.items()
-    }
+    found = open_days(office, list(daterange(first, last)), now, exclude_appointment_id)
+    return {day: open_day.counters for day, open_day in found.items()}

@@ -1,81 +1,271 @@
-"""Staffing kept per schedule stamp, free days kept for a few seconds: never stale after a
-change made through the operations or the models."""
+"""Staffing kept per schedule stamp, free days kept per day and revalidated against the change
+notes: never stale after a change, whether made here, in another process, or by the clock.
+
+"Another process" is a second app context: its own session and database connection. Its
+changes are not announced to this process's memory (the in-process signals are switched off by
+`separate_processes`), so only the change notes in the database can tell this process."""
 
 import datetime as dt
+from contextlib import contextmanager
 
 import pytest
 
 from terminvergabe.booking import operations, schedule_cache
-from terminvergabe.booking.models import Closure, ShiftPattern
+from terminvergabe.booking.models import (
+    Appointment,
+    AvailabilityChange,
+    Closure,
+    Office,
+    ShiftPattern,
+)
 from terminvergabe.db import db
 
 TUESDAY_10 = dt.datetime(2026, 1, 13, 9, 0, tzinfo=dt.UTC)
+TUESDAY = dt.date(2026, 1, 13)
+WEDNESDAY = dt.date(2026, 1, 14)
+THURSDAY = dt.date(2026, 1, 15)
+FRIDAY = dt.date(2026, 1, 16)
 
 
 @pytest.fixture
-def cached_days(app_ctx):
-    app_ctx.config["AVAILABILITY_CACHE_SECONDS"] = 60
+def separate_processes(app_ctx, monkeypatch):
+    """Free days kept in memory, and changes made by the other app context not announced."""
     schedule_cache.clear()
-    yield
-    app_ctx.config["AVAILABILITY_CACHE_SECONDS"] = 0
+    monkeypatch.setattr(schedule_cache, "forget_days", lambda office_id: None)
+    yield app_ctx
 
 
-def one_counter_office(office):
-    """Only Schalter 1 stays staffed, so one booking can fill a time."""
+@contextmanager
+def other_process(app):
+    """A request in another server process; commits at the end."""
+    db.session.commit()  # this process's request is over (on SQLite it would hold the lock)
+    with app.app_context():
+        yield
+        db.session.commit()
+
+
+@pytest.fixture
+def one_start_a_day(office):
+    """Only Schalter 1 staffed, one start a day (08:00): one booking fills a day."""
     for pattern in db.session.query(ShiftPattern).all():
         if pattern.counter.name != "Schalter 1":
             db.session.delete(pattern)
+    office.slot_minutes = 240
+    office.lead_minutes = 0
     db.session.commit()
+    return office.id, {office.services[2].id: 1}
+
+
+def ask(office_id, selection, now):
+    """The free days, as a new request in this process asks for them."""
+    db.session.rollback()
+    return operations.available_days(db.session.get(Office, office_id), selection, now)
+
+
+def eight_oclock(day):
+    return dt.datetime.combine(day, dt.time(7), tzinfo=dt.UTC)  # 08:00 in Berlin (winter)
+
+
+def hold_in_other_process(app, office_id, selection, day, now, minutes=None):
+    with other_process(app):
+        office = db.session.get(Office, office_id)
+        appointment = operations.hold(
+            office, selection, eight_oclock(day), now, hold_minutes=minutes
+        )
+        return appointment.id
 
 
 def test_a_closure_restamps_the_office_and_takes_the_day_away(office, now):
     selection = {office.services[0].id: 1}
     stamp = office.schedule_stamp
-    assert dt.date(2026, 1, 14) in operations.available_days(office, selection, now)
-    db.session.add(
-        Closure(office=office, first_day=dt.date(2026, 1, 14), last_day=dt.date(2026, 1, 14))
-    )
+    assert WEDNESDAY in operations.available_days(office, selection, now)
+    db.session.add(Closure(office=office, first_day=WEDNESDAY, last_day=WEDNESDAY))
     db.session.commit()
     assert office.schedule_stamp != stamp
-    assert dt.date(2026, 1, 14) not in operations.available_days(office, selection, now)
+    assert WEDNESDAY not in operations.available_days(office, selection, now)
 
 
 def test_a_change_seen_within_the_same_session_before_commit(office, now):
     """The admin's capacity check asks about a change it has not committed yet."""
     selection = {office.services[0].id: 1}
-    operations.available_starts(office, selection, dt.date(2026, 1, 13), now)
+    operations.available_starts(office, selection, TUESDAY, now)
     for pattern in db.session.query(ShiftPattern).all():
         pattern.end_local = dt.time(10)
-    starts = operations.available_starts(office, selection, dt.date(2026, 1, 13), now)
+    starts = operations.available_starts(office, selection, TUESDAY, now)
     assert max(starts).astimezone(office.zone).time() < dt.time(10)
     db.session.rollback()
 
 
-def test_free_days_are_kept_and_dropped_when_this_process_books(office, now, cached_days):
-    office.slot_minutes = 240  # one start a day per counter: 08:00
-    office.lead_minutes = 0
-    db.session.commit()
-    one_counter_office(office)
-    selection = {office.services[2].id: 1}
-    first = operations.available_days(office, selection, now)
-    wednesday = dt.date(2026, 1, 14)
-    assert wednesday in first
-    start = min(operations.available_starts(office, selection, wednesday, now))
-    operations.hold(office, selection, start, now)
-    db.session.commit()
-    assert wednesday not in operations.available_days(office, selection, now)
+def test_a_hold_in_another_process_takes_the_day_away_at_once(
+    separate_processes, one_start_a_day, now, monkeypatch
+):
+    office_id, selection = one_start_a_day
+    assert WEDNESDAY in ask(office_id, selection, now)
+    hold_in_other_process(separate_processes, office_id, selection, WEDNESDAY, now)
+
+    read = []
+    real = operations.open_days
+
+    def recording(office, days, *args, **kwargs):
+        read.extend(days)
+        return real(office, days, *args, **kwargs)
+
+    monkeypatch.setattr(operations, "open_days", recording)
+    free = ask(office_id, selection, now)
+    assert WEDNESDAY not in free
+    assert THURSDAY in free
+    # Only the first day (lead time) and the changed day were read again.
+    assert sorted(read) == [now.date(), WEDNESDAY]
 
 
-def test_free_days_are_kept_for_the_configured_seconds(office, now, cached_days, monkeypatch):
+def test_a_cancel_in_another_process_gives_the_day_back(separate_processes, one_start_a_day, now):
+    office_id, selection = one_start_a_day
+    appointment_id = hold_in_other_process(separate_processes, office_id, selection, WEDNESDAY, now)
+    assert WEDNESDAY not in ask(office_id, selection, now)
+    with other_process(separate_processes):
+        operations.cancel(db.session.get(Appointment, appointment_id), now)
+    assert WEDNESDAY in ask(office_id, selection, now)
+
+
+def test_a_rebook_in_another_process_moves_the_taken_day(separate_processes, one_start_a_day, now):
+    office_id, selection = one_start_a_day
+    appointment_id = hold_in_other_process(separate_processes, office_id, selection, WEDNESDAY, now)
+    with other_process(separate_processes):
+        appointment = db.session.get(Appointment, appointment_id)
+        operations.confirm(appointment, "Erika Muster", "erika@example.org", "", now)
+    free = ask(office_id, selection, now)
+    assert WEDNESDAY not in free and FRIDAY in free
+    with other_process(separate_processes):
+        appointment = db.session.get(Appointment, appointment_id)
+        operations.rebook(appointment, eight_oclock(FRIDAY), now)
+    free = ask(office_id, selection, now)
+    assert WEDNESDAY in free and FRIDAY not in free
+
+
+def test_a_lapsed_hold_frees_the_day_without_any_write(separate_processes, one_start_a_day, now):
+    office_id, selection = one_start_a_day
+    hold_in_other_process(separate_processes, office_id, selection, WEDNESDAY, now, minutes=10)
+    assert WEDNESDAY not in ask(office_id, selection, now)
+    assert WEDNESDAY not in ask(office_id, selection, now + dt.timedelta(minutes=9))
+    assert WEDNESDAY in ask(office_id, selection, now + dt.timedelta(minutes=10))
+    # Asking about an earlier moment again does not reuse the later answer.
+    assert WEDNESDAY not in ask(office_id, selection, now + dt.timedelta(minutes=5))
+
+
+def test_the_expiry_job_and_a_new_hold_in_another_process(separate_processes, one_start_a_day, now):
+    office_id, selection = one_start_a_day
+    hold_in_other_process(separate_processes, office_id, selection, WEDNESDAY, now, minutes=10)
+    later = now + dt.timedelta(minutes=11)
+    assert WEDNESDAY in ask(office_id, selection, later)
+    with other_process(separate_processes):
+        assert operations.expire_lapsed(later) == 1
+    assert WEDNESDAY in ask(office_id, selection, later)
+    hold_in_other_process(separate_processes, office_id, selection, WEDNESDAY, later)
+    assert WEDNESDAY not in ask(office_id, selection, later)
+
+
+def test_a_cooldown_in_another_process_keeps_the_day_until_it_lapses(
+    separate_processes, one_start_a_day, now
+):
+    office_id, selection = one_start_a_day
+    with other_process(separate_processes):
+        db.session.get(Office, office_id).cancel_cooldown_minutes = 30
+    appointment_id = hold_in_other_process(separate_processes, office_id, selection, WEDNESDAY, now)
+    with other_process(separate_processes):
+        appointment = db.session.get(Appointment, appointment_id)
+        operations.confirm(appointment, "Erika Muster", "erika@example.org", "", now)
+    assert WEDNESDAY not in ask(office_id, selection, now)
+    with other_process(separate_processes):
+        operations.cancel(db.session.get(Appointment, appointment_id), now)
+    assert WEDNESDAY not in ask(office_id, selection, now + dt.timedelta(minutes=29))
+    assert WEDNESDAY in ask(office_id, selection, now + dt.timedelta(minutes=30))
+
+
+def test_a_schedule_change_in_another_process(separate_processes, one_start_a_day, now):
+    office_id, selection = one_start_a_day
+    assert THURSDAY in ask(office_id, selection, now)
+    with other_process(separate_processes):
+        db.session.add(Closure(office_id=office_id, first_day=THURSDAY, last_day=THURSDAY))
+    assert THURSDAY not in ask(office_id, selection, now)
+
+
+def test_an_uncommitted_hold_is_seen_by_its_own_transaction_only(
+    separate_processes, one_start_a_day, now
+):
+    office_id, selection = one_start_a_day
+    assert WEDNESDAY in ask(office_id, selection, now)
+    office = db.session.get(Office, office_id)
+    operations.hold(office, selection, eight_oclock(WEDNESDAY), now)
+    assert WEDNESDAY not in operations.available_days(office, selection, now)
+    db.session.rollback()  # the booking fails after all: nothing of it was kept
+    assert WEDNESDAY in ask(office_id, selection, now)
+
+
+def test_a_transaction_that_commits_late_is_not_missed(separate_processes, one_start_a_day, now):
+    """A hold flushed (change note written) before a reader looks, committed after a later
+    transaction and after the reader's look: the reader must still learn of it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one transaction at a time: none can commit late")
+    office_id, selection = one_start_a_day
+    assert WEDNESDAY in ask(office_id, selection, now)
+    db.session.commit()
+    app = separate_processes
+    with app.app_context():  # the slow one
+        operations.hold(db.session.get(Office, office_id), selection, eight_oclock(WEDNESDAY), now)
+        with app.app_context():  # a quick one, begun later, committed first
+            office = db.session.get(Office, office_id)
+            operations.hold(office, selection, eight_oclock(THURSDAY), now)
+            db.session.commit()
+        with app.app_context():  # this process looks in between
+            free = ask(office_id, selection, now)
+            assert WEDNESDAY in free and THURSDAY not in free
+            db.session.commit()
+        db.session.commit()  # the slow one commits last
+    free = ask(office_id, selection, now)
+    assert WEDNESDAY not in free and THURSDAY not in free
+
+
+def test_the_database_is_asked_at_most_every_configured_seconds(
+    separate_processes, one_start_a_day, now
+):
+    """With AVAILABILITY_CACHE_SECONDS set, another process's booking may be seen that late;
+    a booking made in this process is seen at once."""
+    office_id, selection = one_start_a_day
+    monkey_config = separate_processes.config
+    monkey_config["AVAILABILITY_CACHE_SECONDS"] = 60
+    try:
+        assert WEDNESDAY in ask(office_id, selection, now)
+        hold_in_other_process(separate_processes, office_id, selection, WEDNESDAY, now)
+        assert WEDNESDAY in ask(office_id, selection, now)  # not asked again yet
+    finally:
+        monkey_config["AVAILABILITY_CACHE_SECONDS"] = 0
+    assert WEDNESDAY not in ask(office_id, selection, now)
+
+
+def test_a_booking_in_this_process_is_seen_at_once_with_seconds_set(app_ctx, one_start_a_day, now):
+    office_id, selection = one_start_a_day
+    schedule_cache.clear()
+    app_ctx.config["AVAILABILITY_CACHE_SECONDS"] = 60
+    try:
+        assert WEDNESDAY in ask(office_id, selection, now)
+        office = db.session.get(Office, office_id)
+        operations.hold(office, selection, eight_oclock(WEDNESDAY), now)
+        db.session.commit()
+        assert WEDNESDAY not in ask(office_id, selection, now)
+    finally:
+        app_ctx.config["AVAILABILITY_CACHE_SECONDS"] = 0
+
+
+def test_change_notes_are_written_for_every_move_and_deleted_after_a_day(office, now):
     selection = {office.services[0].id: 1}
-    calls = []
-    real = operations.counter_days
-
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(operations, "counter_days", counting)
-    operations.available_days(office, selection, now)
-    operations.available_days(office, selection, now)
-    assert len(calls) == 1
+    appointment = operations.hold(office, selection, TUESDAY_10, now)
+    db.session.commit()
+    assert db.session.query(AvailabilityChange).count() == 1
+    operations.confirm(appointment, "Erika Muster", "erika@example.org", "", now)
+    operations.rebook(appointment, TUESDAY_10 + dt.timedelta(days=1), now)
+    db.session.commit()
+    starts = {note.start_at for note in db.session.query(AvailabilityChange)}
+    assert starts == {TUESDAY_10, TUESDAY_10 + dt.timedelta(days=1)}
+    far = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    assert schedule_cache.forget_old_changes(far, far) == 0
+    assert db.session.query(AvailabilityChange).count() == 0
