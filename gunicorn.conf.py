@@ -1,8 +1,19 @@
 """gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
 
-Worker class gthread: every live screen (Server-Sent Events) keeps one thread busy for as long as
-it is open, so each worker has many threads and the SSE streams cannot starve page requests
-(a stream waits on its queue and holds no database connection while it waits).
+Worker class gthread: every open live screen (Server-Sent Events) keeps one thread of its worker
+while it is open. The thread sleeps on its queue, holds no database connection, and per event
+only writes bytes rendered once for all screens (counter/live.py), so a few hundred of them per
+worker cost memory, not CPU. So that screens can never take the threads pages need, a worker
+serves at most LIVE_STREAMS streams and keeps the other threads for pages; a screen over the
+limit is told to reconnect in a few seconds (to any worker). gevent would need no thread per
+screen but runs CPU-heavy pages without preemption, which delays every screen's events behind
+them; with threads the interpreter switches every few milliseconds.
+
+    TERMINVERGABE_WORKERS        processes (default 4)
+    TERMINVERGABE_LIVE_STREAMS   live screens per worker (default 200)
+    TERMINVERGABE_PAGE_THREADS   threads per worker kept for everything else (default 32)
+    TERMINVERGABE_THREADS        threads per worker (default LIVE_STREAMS + PAGE_THREADS);
+                                 when set lower, at least half of them stay for pages
 Every value can be set by the environment.
 """
 
@@ -11,7 +22,13 @@ import os
 bind = os.environ.get("TERMINVERGABE_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("TERMINVERGABE_WORKERS", "4"))
 worker_class = "gthread"
-threads = int(os.environ.get("TERMINVERGABE_THREADS", "100"))
+_live = int(os.environ.get("TERMINVERGABE_LIVE_STREAMS", "200"))
+_pages = int(os.environ.get("TERMINVERGABE_PAGE_THREADS", "32"))
+threads = int(os.environ.get("TERMINVERGABE_THREADS", str(_live + _pages)))
+# The app reads its limit from the environment; the workers inherit it from here.
+os.environ["TERMINVERGABE_LIVE_STREAMS"] = str(
+    max(1, min(_live, threads - min(_pages, threads // 2)))
+)
 # SSE streams send a comment every few seconds; a worker silent for longer is stuck.
 timeout = int(os.environ.get("TERMINVERGABE_TIMEOUT", "60"))
 graceful_timeout = 20

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from terminvergabe.auth.models import Device, DeviceKind
 from terminvergabe.booking.models import Office, Role, StaffMember
+from terminvergabe.counter import events
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
 
@@ -109,6 +110,8 @@ def revoke_device(device: Device, now: dt.datetime) -> Device:
         raise DomainError("device_revoked", _("This device is already revoked."), 409)
     device.revoked_at = now
     db.session.flush()
+    # Its open screens end at once (counter/live.py), in every process.
+    events.announce(device.office_id, "device", device_id=device.id, revoked=True)
     return device
 
 

@@ -124,6 +124,8 @@ class MemoryBroker:
         self._lock = threading.Lock()
         self._subscribers: dict[int, set[Subscription]] = collections.defaultdict(set)
         self._recent: collections.deque = collections.deque(maxlen=BUFFER_SIZE)
+        # Before the first event the screens connecting now share one id (and so one snapshot).
+        self._start_id = new_event_id()
 
     def subscribe(self, office_id: int) -> Subscription:
         subscription = Subscription(self, office_id)
@@ -162,7 +164,7 @@ class MemoryBroker:
 
     def latest_id(self) -> str:
         with self._lock:
-            return self._recent[-1]["id"] if self._recent else new_event_id()
+            return self._recent[-1]["id"] if self._recent else self._start_id
 
     def close(self) -> None:
         pass

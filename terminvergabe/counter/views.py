@@ -426,21 +426,25 @@ def display(**_kwargs):
 @device_required(DeviceKind.DISPLAY)
 def display_events(**_kwargs):
     device_id, office_id = g.device.id, g.device.office_id
-    locale = str(get_locale())
 
     def snapshot(event_id):
+        data = state.display(db.session.get(Office, office_id), now())
+        html = render_template("counter/_display_live.html", **data)
+        return {"html": {"display-live": html}, "waiting": data["waiting"]}
+
+    def check():
         device = db.session.get(Device, device_id)
         if device is None or device.is_revoked:
             raise live.Gone()
 
-        def build():
-            data = state.display(device.office, now())
-            html = render_template("counter/_display_live.html", **data)
-            return {"html": {"display-live": html}, "waiting": data["waiting"]}
-
-        return live.cache().get(("display", office_id, event_id, locale), build)
-
-    return live.stream(office_id, snapshot, forward_calls=True)
+    return live.stream(
+        office_id,
+        snapshot,
+        forward_calls=True,
+        shared=("display", office_id, str(get_locale())),
+        check=check,
+        ends=lambda item: item["type"] == "device" and item.get("device_id") == device_id,
+    )
 
 
 # -- kiosk (device token) --------------------------------------------------------------------
