@@ -412,17 +412,7 @@ class SlotClaim(db.Model):
     )
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (
-        sa.UniqueConstraint("counter_id", "start_at"),
-        # The few claims that outlive a cancellation (cooldown), without reading the others.
-        sa.Index(
-            "ix_slot_claim_cooling",
-            "counter_id",
-            "start_at",
-            sqlite_where=sa.text("appointment_id IS NULL"),
-            postgresql_where=sa.text("appointment_id IS NULL"),
-        ),
-    )
+    __table_args__ = (sa.UniqueConstraint("counter_id", "start_at"),)
 
 
 class AvailabilityChange(db.Model):

@@ -27,7 +27,7 @@ from terminvergabe.booking.models import (
     SlotClaim,
 )
 from terminvergabe.booking.schedules import booking_window, open_days, staffing
-from terminvergabe.booking.slots import appointment_minutes, free_starts, has_free_start
+from terminvergabe.booking.slots import appointment_minutes, first_free_start, free_starts
 from terminvergabe.db import db, lock_key, lock_row
 from terminvergabe.errors import DomainError
 from terminvergabe.time import daterange, local_date
@@ -120,12 +120,17 @@ def available_days(
     zone = office.zone
     days = list(daterange(window.first_day, window.last_day))
 
+    lead = window.earliest_start - now
+
     def work_out(some_days: list[dt.date]) -> dict[dt.date, schedule_cache.DayAnswer]:
         found = open_days(office, some_days, now, exclude_appointment_id)
         answers = {}
         for day in some_days:
             open_day = found.get(day)
-            free = open_day is not None and has_free_start(
+            if open_day is None:
+                answers[day] = schedule_cache.DayAnswer(False, now, None)
+                continue
+            first = first_free_start(
                 open_day.counters,
                 services,
                 minutes,
@@ -133,15 +138,18 @@ def available_days(
                 zone,
                 window.earliest_start,
             )
-            lapses_at = open_day.lapses_at if open_day is not None else None
-            answers[day] = schedule_cache.DayAnswer(free, now, lapses_at)
+            until = open_day.lapses_at  # a hold or cooldown lapsing may free a time
+            if first is not None:
+                # Free while the lead time has not passed the first free start.
+                until = min(until, first - lead) if until else first - lead
+            answers[day] = schedule_cache.DayAnswer(first is not None, now, until)
         return answers
 
     if exclude_appointment_id is not None:
         answers = work_out(days)
         return [day for day in days if answers[day].free]
-    # Days after the first one do not depend on the time of asking (the lead time only cuts
-    # into the first), so the answers are kept per kind of request.
+    # An answer depends on the time of asking only through lapsing holds and the lead time,
+    # both expressed in its `until`: so answers are kept per kind of request.
     key = (office.id, office.schedule_stamp, services, minutes)
     return schedule_cache.free_days(
         key,

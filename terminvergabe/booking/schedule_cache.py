@@ -96,8 +96,8 @@ def _restamp_changed_offices(session: Session, flush_context, instances) -> None
 # a booking made by any process is seen by the next question in every other process.
 #
 # Besides the recorded changes, a day's answer goes stale by itself when a hold or a cooldown it
-# counted as busy lapses (no write happens then), and the first day of the window depends on the
-# lead time: both are handled by `valid_until` and by never keeping the first day.
+# counted as busy lapses (no write happens then), and a free day stops being free when the lead
+# time passes its first free start: both are expressed in each answer's `until`.
 
 MAX_KNOWN = 2048
 # A kept list is read afresh after this long, so that change notes can be deleted after a day.
@@ -152,15 +152,16 @@ def _horizon(session: Session) -> int:
     """The smallest token a change not visible to this session's snapshot can have."""
     if _is_postgresql(session):
         # xmin of the statement's snapshot: every transaction below it has finished.
-        return session.execute(_PG_HORIZON).scalar_one()
+        return session.connection().execute(_PG_HORIZON).scalar_one()
     # One writer at a time: an id not visible yet is larger than every visible one (AUTOINCREMENT
     # never hands out an id again).
-    return session.execute(_SQLITE_HORIZON).scalar_one()
+    return session.connection().execute(_SQLITE_HORIZON).scalar_one()
 
 
 def _changed_since(session: Session, office_id: int, horizon: int) -> list[dt.datetime]:
     statement = _CHANGED["txid" if _is_postgresql(session) else "id"]
-    return list(session.scalars(statement, {"office": office_id, "horizon": horizon}))
+    params = {"office": office_id, "horizon": horizon}
+    return list(session.connection().execute(statement, params).scalars())
 
 
 def free_days(
@@ -174,12 +175,12 @@ def free_days(
     """The days among `days` (ascending, the booking window) with a free time.
 
     `key` starts with the office id and holds everything else the answer depends on (schedule
-    stamp, services, duration); `work_out(some_days)` reads those days afresh. The first day is
-    always worked out afresh (the lead time cuts into it). With `seconds` > 0 the database is
-    asked about other processes' changes at most that often."""
+    stamp, services, duration); `work_out(some_days)` reads those days afresh. With
+    `seconds` > 0 the database is asked about other processes' changes at most that often."""
     if not days:
         return []
     session = db.session()
+    session.flush()  # this transaction's own changes are noted before we look
     if session.info.get(_WROTE):
         # This transaction changed bookings that may yet be rolled back: answer from its own
         # view and keep nothing.
@@ -206,19 +207,14 @@ def free_days(
         )
         clock = time.monotonic()
     old = known.days if known is not None else {}
-    stale = [
-        day
-        for day in days
-        if day == days[0] or day in changed or day not in old or not old[day].valid(now)
-    ]
+    stale = [day for day in days if day in changed or day not in old or not old[day].valid(now)]
     fresh = work_out(stale) if stale else {}
     answers = {day: fresh.get(day) or old[day] for day in days}
-    kept = {day: answer for day, answer in answers.items() if day != days[0]}
     entry = _Known(
         horizon=horizon,
         built=known.built if known is not None else clock,
         checked=clock,
-        days=kept,
+        days=answers,
     )
     with _known_lock:
         _known[key] = entry

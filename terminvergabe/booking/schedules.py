@@ -181,7 +181,8 @@ def _busy_by_counter_day(office, counter_ids, days, now, exclude_appointment_id)
 
     This mirrors the claims (slot_claim) at a fifth of the rows: the claims stay the arbiter at
     hold time, this only decides what to offer. Both queries are answered from an index
-    (ix_appointment_office_start_busy, ix_slot_claim_cooling) and select plain columns."""
+    (ix_appointment_office_start_busy; the few cooling claims by their empty appointment id)
+    and select plain columns."""
     zone = office.zone
     midnights = {day: local_midnight(day, zone) for day in days}
     runs = _runs(days)
@@ -195,10 +196,13 @@ def _busy_by_counter_day(office, counter_ids, days, now, exclude_appointment_id)
     for i, (first, last) in enumerate(runs):
         params[f"lo{i}"] = midnights[first]
         params[f"hi{i}"] = local_midnight(last + dt.timedelta(days=1), zone)
-    rows = db.session.execute(appointments, params).all()
+    # On the session's connection: plain rows, without the ORM's loading machinery (the caller
+    # flushed through staffing()).
+    connection = db.session.connection()
+    rows = connection.execute(appointments, params).all()
     rows += [
         (counter_id, start, start + UNIT, lapse)
-        for counter_id, start, lapse in db.session.execute(cooling, params)
+        for counter_id, start, lapse in connection.execute(cooling, params)
     ]
     # Each interval's local date by bisecting the local midnights (no time zone conversion per
     # row); every row starts inside one of the ranges, so it belongs to the day found.

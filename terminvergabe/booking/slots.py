@@ -145,6 +145,28 @@ def free_starts(
     return dict(sorted(starts.items()))
 
 
+def first_free_start(
+    counters: Iterable[CounterDay],
+    services: frozenset[int],
+    minutes: int,
+    slot_minutes: int,
+    zone: ZoneInfo,
+    earliest: dt.datetime,
+) -> dt.datetime | None:
+    """The earliest free start of a day, or None; stops at the first one found per counter."""
+    found = None
+    for counter in counters:
+        for window in free_windows(counter, services):
+            for start in _starts_in(window, minutes, slot_minutes, zone, earliest):
+                if found is None or start < found:
+                    found = start
+                break
+            else:
+                continue
+            break
+    return found
+
+
 def has_free_start(
     counters: Iterable[CounterDay],
     services: frozenset[int],

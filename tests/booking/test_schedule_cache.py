@@ -114,8 +114,18 @@ def test_a_hold_in_another_process_takes_the_day_away_at_once(
     free = ask(office_id, selection, now)
     assert WEDNESDAY not in free
     assert THURSDAY in free
-    # Only the first day (lead time) and the changed day were read again.
-    assert sorted(read) == [now.date(), WEDNESDAY]
+    # Only the changed day was read again.
+    assert read == [WEDNESDAY]
+
+
+def test_the_lead_time_passing_the_last_free_time_of_a_kept_day(separate_processes, office, now):
+    """Monday 09:00, one hour's lead: Monday has free times from 10:00 to 12:00; at 11:30 the
+    lead time has passed them all, with nothing written anywhere."""
+    selection = {office.services[2].id: 1}
+    monday = now.date()
+    assert monday in ask(office.id, selection, now)
+    assert monday in ask(office.id, selection, now + dt.timedelta(hours=1, minutes=50))
+    assert monday not in ask(office.id, selection, now + dt.timedelta(hours=2, minutes=30))
 
 
 def test_a_cancel_in_another_process_gives_the_day_back(separate_processes, one_start_a_day, now):

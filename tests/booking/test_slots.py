@@ -16,6 +16,7 @@ from terminvergabe.booking.slots import (
     CounterDay,
     StaffedInterval,
     appointment_minutes,
+    first_free_start,
     free_starts,
     has_free_start,
 )
@@ -141,6 +142,12 @@ def test_free_starts_are_exactly_the_oracles(scenario):
 @given(scenarios())
 def test_has_free_start_agrees_with_free_starts(scenario):
     assert has_free_start(*scenario) == bool(free_starts(*scenario))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_first_free_start_is_the_earliest_of_free_starts(scenario):
+    assert first_free_start(*scenario) == min(free_starts(*scenario), default=None)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
