@@ -109,3 +109,14 @@ def lock_row(model, id_, skip_locked: bool = False):
 
 def is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
+
+
+def read_row(statement, params: dict):
+    """One row of a small read that needs no transaction: on PostgreSQL it runs on a pooled
+    connection in autocommit, one round trip instead of BEGIN, query and ROLLBACK (a hot page
+    asks it on every request). Elsewhere, and inside a transaction, the session reads it."""
+    if db.session.get_bind().dialect.name != "postgresql" or db.session().in_transaction():
+        return db.session.execute(statement, params).first()
+    with db.engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        return connection.execute(statement, params).first()

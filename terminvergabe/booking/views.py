@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ from flask import (
 from flask_babel import format_date, format_time, get_locale, refresh
 from flask_babel import gettext as _
 
-from terminvergabe.booking import operations, params
+from terminvergabe.booking import operations, page_cache, params
 from terminvergabe.booking.forms import DetailsForm
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
 from terminvergabe.db import db
@@ -51,7 +52,14 @@ def language_url(code: str) -> str:
 
 def local_time(instant: dt.datetime, office: Office) -> str:
     """A start time as the office's wall clock shows it, in the reader's locale."""
-    return format_time(instant.astimezone(office.zone), "short", rebase=False)
+    return _wall_clock(instant, office.zone, str(get_locale()))
+
+
+@lru_cache(maxsize=8192)
+def _wall_clock(instant: dt.datetime, zone, locale: str) -> str:
+    # A day page shows dozens of times and Babel formats each slowly; the text depends only on
+    # the instant, the zone and the language (which is the current one: it is in the key).
+    return format_time(instant.astimezone(zone), "short", rebase=False)
 
 
 def local_date(instant: dt.datetime, office: Office, format: str = "full") -> str:
@@ -288,6 +296,10 @@ def _hold_fields(office: Office, selection: dict[int, int]) -> dict[str, str]:
 @bp.get("/o/<slug>/days/<date>")
 @limits.search_limit
 def day(slug: str, date: str):
+    return page_cache.kept_page(slug[:64], now(), lambda: _day_page(slug, date))
+
+
+def _day_page(slug: str, date: str) -> str:
     office = _office(slug)
     selection = params.parse_selection(request.args.get("s"))
     chosen = _chosen(office, selection)

@@ -1,0 +1,63 @@
+"""Keeping a rendered page of free times for a few seconds.
+
+Everyone in a rush looks at the same few days, so the page of one day is kept for
+AVAILABILITY_CACHE_SECONDS (default 10), under a key that holds the office's schedule stamp,
+the full path with its query, the language and the minute. Like the free days
+(schedule_cache.recent_days, whose store it shares) it is dropped at once when this process
+holds, books or releases a time of the office; a booking made through another process, or a
+change of the office, its services or staffing (a new stamp), shows within those seconds in
+every process. Nothing is decided on a kept page: a hold always works the times out afresh
+and says "just taken" with the nearest free times.
+
+Each visitor's own CSRF token goes into the forms: the kept copy has a placeholder instead.
+A page with flashed messages is the visitor's own and never kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import current_app, request, session
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+
+from terminvergabe.booking import schedule_cache
+from terminvergabe.booking.models import Office
+from terminvergabe.db import read_row
+from terminvergabe.fairness.models import FairnessSetting
+
+CSRF_SLOT = "\x00csrf-token\x00"
+
+# What a kept page depends on besides the request: built once, read at most once per
+# AVAILABILITY_CACHE_SECONDS and office.
+_OFFICE_STAMP = (
+    sa.select(Office.id, Office.schedule_stamp, FairnessSetting.altcha_required)
+    .outerjoin(FairnessSetting, FairnessSetting.office_id == Office.id)
+    .where(Office.slug == sa.bindparam("slug"))
+)
+
+
+def kept_page(slug: str, now: dt.datetime, render: Callable[[], str]) -> str:
+    """`render()` (a page of the office `slug`), or its copy from the last few seconds."""
+    seconds = current_app.config.get("AVAILABILITY_CACHE_SECONDS", 10)
+    if seconds <= 0 or session.get("_flashes"):
+        return render()
+    office = schedule_cache.recent_days(
+        ("office stamp", slug), seconds, lambda: read_row(_OFFICE_STAMP, {"slug": slug})
+    )
+    if office is None:
+        return render()  # no such office: render() says so
+    key = (
+        *office,  # the office id first: schedule_cache.forget_days drops the page
+        "page",
+        request.full_path,
+        str(get_locale()),
+        now.replace(second=0, microsecond=0),
+    )
+
+    def build() -> str:
+        return render().replace(generate_csrf(), CSRF_SLOT)
+
+    return schedule_cache.recent_days(key, seconds, build).replace(CSRF_SLOT, generate_csrf())
