@@ -2,12 +2,11 @@
 
 Everyone in a rush looks at the same few days, so the page of one day is kept for
 AVAILABILITY_CACHE_SECONDS (default 10), under a key that holds the office's schedule stamp,
-the full path with its query, the language and the minute. Like the free days
-(schedule_cache.recent_days, whose store it shares) it is dropped at once when this process
-holds, books or releases a time of the office; a booking made through another process, or a
-change of the office, its services or staffing (a new stamp), shows within those seconds in
-every process. Nothing is decided on a kept page: a hold always works the times out afresh
-and says "just taken" with the nearest free times.
+the full path with its query, the language and the minute. It is dropped at once when this
+process holds, books or releases a time of the office; a booking made through another
+process, or a change of the office, its services or staffing (a new stamp), shows within
+those seconds in every process. Nothing is decided on a kept page: a hold always works the
+times out afresh and says "just taken" with the nearest free times.
 
 Each visitor's own CSRF token goes into the forms: the kept copy has a placeholder instead.
 A page with flashed messages is the visitor's own and never kept.
@@ -16,6 +15,9 @@ A page with flashed messages is the visitor's own and never kept.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -23,12 +25,16 @@ from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
-from terminvergabe.booking import schedule_cache
+from terminvergabe.booking import signals
 from terminvergabe.booking.models import Office
 from terminvergabe.db import read_row
 from terminvergabe.fairness.models import FairnessSetting
 
 CSRF_SLOT = "\x00csrf-token\x00"
+MAX_KEPT = 1024
+
+_kept: OrderedDict[tuple, tuple[float, object]] = OrderedDict()
+_lock = threading.Lock()
 
 # What a kept page depends on besides the request: built once, read at most once per
 # AVAILABILITY_CACHE_SECONDS and office.
@@ -44,13 +50,13 @@ def kept_page(slug: str, now: dt.datetime, render: Callable[[], str]) -> str:
     seconds = current_app.config.get("AVAILABILITY_CACHE_SECONDS", 10)
     if seconds <= 0 or session.get("_flashes"):
         return render()
-    office = schedule_cache.recent_days(
+    office = _recent(
         ("office stamp", slug), seconds, lambda: read_row(_OFFICE_STAMP, {"slug": slug})
     )
     if office is None:
         return render()  # no such office: render() says so
     key = (
-        *office,  # the office id first: schedule_cache.forget_days drops the page
+        *office,  # the office id first: forget() drops the page
         "page",
         request.full_path,
         str(get_locale()),
@@ -60,4 +66,52 @@ def kept_page(slug: str, now: dt.datetime, render: Callable[[], str]) -> str:
     def build() -> str:
         return render().replace(generate_csrf(), CSRF_SLOT)
 
-    return schedule_cache.recent_days(key, seconds, build).replace(CSRF_SLOT, generate_csrf())
+    return _recent(key, seconds, build).replace(CSRF_SLOT, generate_csrf())
+
+
+def _recent(key: tuple, seconds: float, build: Callable[[], object]):
+    """`build()` or its result from at most `seconds` ago. Two threads may build the same
+    entry at once; both results are equal."""
+    clock = time.monotonic()
+    with _lock:
+        entry = _kept.get(key)
+    if entry is not None and entry[0] > clock:
+        return entry[1]
+    value = build()
+    with _lock:
+        _kept[key] = (clock + seconds, value)
+        _kept.move_to_end(key)
+        while len(_kept) > MAX_KEPT:
+            _kept.popitem(last=False)
+    return value
+
+
+def forget(office_id: int) -> None:
+    with _lock:
+        for key in [key for key in _kept if key[0] == office_id]:
+            del _kept[key]
+
+
+def clear() -> None:
+    with _lock:
+        _kept.clear()
+
+
+def _forget_office_of(appointment, **_kwargs) -> None:
+    forget(appointment.office_id)
+
+
+def _forget_released(office, **_kwargs) -> None:
+    forget(office.id)
+
+
+for _signal in (
+    signals.appointment_held,
+    signals.appointment_pending,
+    signals.appointment_confirmed,
+    signals.appointment_rebooked,
+    signals.appointment_cancelled,
+    signals.appointment_expired,
+):
+    _signal.connect(_forget_office_of, weak=False)
+signals.time_released.connect(_forget_released, weak=False)

@@ -7,7 +7,7 @@ import re
 import pytest
 from flask import g
 
-from terminvergabe.booking import operations, schedule_cache, signals
+from terminvergabe.booking import operations, page_cache, signals
 from terminvergabe.booking.params import parse_selection
 from terminvergabe.db import db
 from tests.booking.test_views import TUESDAY, TUESDAY_10, passports, starts_on, text
@@ -19,13 +19,13 @@ SECONDS = 10
 def kept_pages(app_ctx, monkeypatch):
     """Pages kept for SECONDS; the returned list holds a clock offset the test can move."""
     app_ctx.config["AVAILABILITY_CACHE_SECONDS"] = SECONDS
-    schedule_cache.clear()
+    page_cache.clear()
     offset = [0.0]
-    real = schedule_cache.time.monotonic
-    monkeypatch.setattr(schedule_cache.time, "monotonic", lambda: real() + offset[0])
+    real = page_cache.time.monotonic
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: real() + offset[0])
     yield offset
     app_ctx.config["AVAILABILITY_CACHE_SECONDS"] = 0
-    schedule_cache.clear()
+    page_cache.clear()
 
 
 def day_url(office):
