@@ -70,35 +70,13 @@ def affected_appointments(office: Office, now: dt.datetime) -> list[Appointment]
     return [a for a in appointments if not is_covered(a, days, zone)]
 
 
-@dataclass(frozen=True)
-class Preview:
-    affected_ids: list[int]
-
-    @property
-    def safe(self) -> bool:
-        return not self.affected_ids
-
-
-def preview(office: Office, change: Change, now: dt.datetime) -> Preview:
-    """Apply `change` in a savepoint, collect the appointments it would break, roll back."""
-    before = {a.id for a in affected_appointments(office, now)}
-    nested = db.session.begin_nested()
-    try:
-        change()
-        db.session.flush()
-        after = [a.id for a in affected_appointments(office, now) if a.id not in before]
-    finally:
-        nested.rollback()
-    return Preview(after)
-
-
 def alternatives(office: Office, appointment: Appointment, now: dt.datetime) -> list[dt.datetime]:
     """Free times to move an affected appointment to, on the schedule as it is in the session
     (call inside the savepoint of a change). Empty when it cannot be moved online."""
     from terminvergabe.booking import operations
     from terminvergabe.errors import DomainError
 
-    if not appointment.can_rebook(now):
+    if not appointment.can_office_rebook(now):
         return []
     try:
         return operations.nearest_alternatives(
@@ -120,17 +98,33 @@ class Impact:
         return not self.appointments
 
 
-def impact(office: Office, change: Change, now: dt.datetime) -> Impact:
-    """Like `preview`, but also with move options computed on the changed schedule."""
+def impact(office: Office, change: Change, now: dt.datetime, with_options: bool = True) -> Impact:
+    """Apply `change` in a savepoint, collect the appointments it would break and (unless
+    with_options is False) a few free times on the changed schedule for each, roll back."""
     before = {a.id for a in affected_appointments(office, now)}
     nested = db.session.begin_nested()
     try:
         change()
         db.session.flush()
         hit = [a for a in affected_appointments(office, now) if a.id not in before]
-        options = {a.id: alternatives(office, a, now) for a in hit}
+        options = {a.id: alternatives(office, a, now) for a in hit} if with_options else {}
         ids = [a.id for a in hit]
     finally:
         nested.rollback()
     appointments = [db.session.get(Appointment, i) for i in ids]
     return Impact(appointments, options)
+
+
+@dataclass(frozen=True)
+class Preview:
+    affected_ids: list[int]
+
+    @property
+    def safe(self) -> bool:
+        return not self.affected_ids
+
+
+def preview(office: Office, change: Change, now: dt.datetime) -> Preview:
+    """Which appointments `change` would break, without saving it."""
+    found = impact(office, change, now, with_options=False)
+    return Preview([a.id for a in found.appointments])

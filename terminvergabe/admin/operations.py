@@ -44,7 +44,7 @@ def move_by_office(
     appointment: Appointment, start_at: dt.datetime, actor: StaffMember | None, now: dt.datetime
 ) -> Appointment:
     previous = appointment.start_at
-    operations.rebook(appointment, start_at, now)
+    operations.rebook(appointment, start_at, now, by="office")
     audit.record(
         actor, "rebook", appointment, at=now, previous_start_at=previous, start_at=start_at
     )

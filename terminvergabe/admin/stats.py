@@ -3,8 +3,11 @@
 Every query groups by local day or hour of day and returns a few hundred rows for a year. The
 range is cut where the office's UTC offset changes (DST), and each piece is grouped with its
 fixed offset, so SQLite (no time zones) and PostgreSQL give the same figures and DST days come
-out right. Nothing here reads a citizen's
-name, email or phone: anonymised rows count the same.
+out right. Nothing here reads a citizen's name, email or phone: anonymised rows count the same.
+
+Counter utilisation is booked minutes (a SQL sum per counter) over staffed minutes, which come
+from the slot engine's own schedule (`schedules.staffing`) but are worked out once per kind of
+day, not once per date: a year of statistics never assembles a year of slot-engine days.
 
 Waiting time (arrival -> call) and service time (start -> finish) come from the counter
 package's tickets. `ticket_columns()` finds its columns by name, so the queries work as soon as
@@ -28,10 +31,13 @@ from terminvergabe.booking.models import (
     Counter,
     Office,
     Service,
+    ShiftException,
+    ShiftPattern,
+    StaffMember,
 )
-from terminvergabe.booking.schedules import counter_days
+from terminvergabe.booking.schedules import staffing
 from terminvergabe.db import db
-from terminvergabe.time import local_midnight
+from terminvergabe.time import daterange, local_date, local_midnight
 
 # Upper bounds (minutes) of the histogram bins; the last bin is open ("60+").
 BINS = (5, 10, 15, 20, 30, 45, 60)
@@ -344,24 +350,77 @@ class Utilisation:
         return self.booked_minutes / self.staffed_minutes if self.staffed_minutes else None
 
 
-def staffed_minutes(period: Range, now: dt.datetime) -> dict[int, float]:
-    """Minutes each counter was staffed (open, not closed, someone on shift), from the same
-    schedule the slot engine uses."""
+def _day_types(period: Range):
+    """A key per date of the range: dates with the same key have the same staffed minutes.
+
+    Staffing depends on the weekday (opening hours, weekly shifts), on which weekly shifts are
+    valid that day, on dated exceptions and, through the length of a day, on a clock change;
+    a date with an exception or a clock change is a type of its own. A year comes to a few
+    dozen types."""
+    office = period.office
+    patterns = db.session.execute(
+        sa.select(
+            ShiftPattern.id, ShiftPattern.weekday, ShiftPattern.valid_from, ShiftPattern.valid_until
+        )
+        .join(Counter)
+        .where(Counter.office_id == office.id)
+    ).all()
+    own_types = set(
+        db.session.scalars(
+            sa.select(ShiftException.date)
+            .join(StaffMember)
+            .where(
+                StaffMember.office_id == office.id,
+                ShiftException.date >= period.first,
+                ShiftException.date <= period.last,
+            )
+        )
+    )
+    own_types |= {local_date(start, office.zone) for start, _end, _o in period.segments()[1:]}
+    for day in daterange(period.first, period.last):
+        if day in own_types:
+            yield day, day
+            continue
+        valid = tuple(
+            p.id
+            for p in patterns
+            if p.weekday == day.weekday() and (p.valid_from or day) <= day <= (p.valid_until or day)
+        )
+        yield day, (day.weekday(), valid)
+
+
+def _merged_minutes(intervals) -> float:
+    """Minutes covered by (start, end) intervals that may overlap (two clerks at one counter)."""
+    total, reach = 0.0, None
+    for lo, hi in sorted((i.start, i.end) for i in intervals):
+        if reach is not None and lo < reach:
+            lo = reach
+        if hi > lo:
+            total += (hi - lo).total_seconds() / 60
+        reach = hi if reach is None else max(reach, hi)
+    return total
+
+
+def staffed_minutes(period: Range) -> dict[int, float]:
+    """Minutes each counter was staffed (office open, someone on shift), on the schedule the
+    slot engine uses (`schedules.staffing`), worked out once per type of day (`_day_types`)
+    instead of once per date; holidays and closures count nothing."""
+    plan = staffing(period.office)
+    per_type: dict[object, dict[int, float]] = {}
     totals: dict[int, float] = defaultdict(float)
-    for counters in counter_days(period.office, period.first, period.last, now).values():
-        for counter in counters:
-            windows = sorted((s.start, s.end) for s in counter.staffed)
-            merged: list[list[dt.datetime]] = []
-            for lo, hi in windows:
-                if merged and lo <= merged[-1][1]:
-                    merged[-1][1] = max(merged[-1][1], hi)
-                else:
-                    merged.append([lo, hi])
-            totals[counter.counter_id] += sum((hi - lo).total_seconds() / 60 for lo, hi in merged)
+    for day, kind in _day_types(period):
+        if plan.is_closed(day):
+            continue
+        minutes = per_type.get(kind)
+        if minutes is None:
+            minutes = {c: _merged_minutes(found) for c, found in plan.staffed(day).items()}
+            per_type[kind] = minutes
+        for counter_id, value in minutes.items():
+            totals[counter_id] += value
     return totals
 
 
-def utilisation(period: Range, now: dt.datetime) -> list[Utilisation]:
+def utilisation(period: Range) -> list[Utilisation]:
     """Booked minutes / staffed minutes per counter."""
     minutes = minutes_between(Appointment.start_at, Appointment.end_at)
     booked = dict(
@@ -375,7 +434,7 @@ def utilisation(period: Range, now: dt.datetime) -> list[Utilisation]:
             .group_by(Appointment.counter_id)
         ).all()
     )
-    staffed = staffed_minutes(period, now)
+    staffed = staffed_minutes(period)
     counters = db.session.scalars(
         sa.select(Counter)
         .where(Counter.office_id == period.office.id)
@@ -429,7 +488,7 @@ def report(office: Office, first: dt.date, last: dt.date, now: dt.datetime) -> R
         counts=counts,
         waiting=durations(period, tickets, "arrived_at", "called_at"),
         service_time=durations(period, tickets, "started_at", "finished_at"),
-        utilisation=utilisation(period, now),
+        utilisation=utilisation(period),
         services=services,
         services_booked=services_booked(period),
     )

@@ -95,6 +95,17 @@ def _done(message: str, endpoint: str, office: Office):
     return redirect(url_for(endpoint, office_id=office.id))
 
 
+def _form_page(template: str, office: Office, form, **context):
+    """A page with a form; 422 when a submitted form had errors (shown beside the fields)."""
+    page = render_template(template, office=office, form=form, **context)
+    return page, (422 if form.errors else 200)
+
+
+def _edit_page(office: Office, form, title: str, back_endpoint: str):
+    back = url_for(back_endpoint, office_id=office.id)
+    return _form_page("admin/edit.html", office, form, title=title, back=back)
+
+
 # -- safe changes ----------------------------------------------------------------------------
 
 
@@ -208,9 +219,7 @@ def counters(office_id):
         counter = Counter(office=office)
         _apply_counter(counter, form, office)()
         return _done(_("The counter was added."), "admin.counters", office)
-    return render_template(
-        "admin/counters.html", office=office, form=form, counters=_counters(office)
-    ), (422 if form.errors else 200)
+    return _form_page("admin/counters.html", office, form, counters=_counters(office))
 
 
 @bp.route("/<int:office_id>/counters/<int:counter_id>", methods=["GET", "POST"])
@@ -226,13 +235,7 @@ def counter(office_id, counter_id):
             _("The counter was saved."),
             "admin.counters",
         )
-    return render_template(
-        "admin/edit.html",
-        office=office,
-        form=form,
-        title=_("Counter %(name)s", name=counter.name),
-        back=url_for("admin.counters", office_id=office.id),
-    ), (422 if form.errors else 200)
+    return _edit_page(office, form, _("Counter %(name)s", name=counter.name), "admin.counters")
 
 
 # -- services --------------------------------------------------------------------------------
@@ -254,9 +257,7 @@ def services(office_id):
         _fill_service(service, form)
         db.session.add(service)
         return _done(_("The service was added."), "admin.services", office)
-    return render_template(
-        "admin/services.html", office=office, form=form, services=_services(office)
-    ), (422 if form.errors else 200)
+    return _form_page("admin/services.html", office, form, services=_services(office))
 
 
 @bp.route("/<int:office_id>/services/<int:service_id>", methods=["GET", "POST"])
@@ -269,13 +270,7 @@ def service(office_id, service_id):
         # Existing appointments keep their times; a new duration applies to new bookings.
         _fill_service(service, form)
         return _done(_("The service was saved."), "admin.services", office)
-    return render_template(
-        "admin/edit.html",
-        office=office,
-        form=form,
-        title=_("Service %(name)s", name=service.name),
-        back=url_for("admin.services", office_id=office.id),
-    ), (422 if form.errors else 200)
+    return _edit_page(office, form, _("Service %(name)s", name=service.name), "admin.services")
 
 
 # -- staff -----------------------------------------------------------------------------------
@@ -327,9 +322,7 @@ def staff_members(office_id):
         member = StaffMember(office=office)
         _apply_staff(member, form, office)()
         return _done(_("The staff member was added."), "admin.staff_members", office)
-    return render_template("admin/staff.html", office=office, form=form, members=_staff(office)), (
-        422 if form.errors else 200
-    )
+    return _form_page("admin/staff.html", office, form, members=_staff(office))
 
 
 @bp.route("/<int:office_id>/staff/<int:member_id>", methods=["GET", "POST"])
@@ -345,13 +338,9 @@ def staff_member(office_id, member_id):
             _("The staff member was saved."),
             "admin.staff_members",
         )
-    return render_template(
-        "admin/edit.html",
-        office=office,
-        form=form,
-        title=_("Staff member %(name)s", name=member.name),
-        back=url_for("admin.staff_members", office_id=office.id),
-    ), (422 if form.errors else 200)
+    return _edit_page(
+        office, form, _("Staff member %(name)s", name=member.name), "admin.staff_members"
+    )
 
 
 # -- shifts ----------------------------------------------------------------------------------
@@ -467,33 +456,28 @@ def shift(office_id, pattern_id):
         return _save_safely(
             office, lambda: form.populate_obj(row), _("The shift was saved."), "admin.shifts"
         )
-    return render_template(
-        "admin/edit.html",
-        office=office,
-        form=form,
-        title=_("Weekly shift"),
-        back=url_for("admin.shifts", office_id=office.id),
-    ), (422 if form.errors else 200)
+    return _edit_page(office, form, _("Weekly shift"), "admin.shifts")
+
+
+def _delete_safely(office_id: int, model, row_id: int, message: str, endpoint: str):
+    """Remove a schedule row; like any loss of capacity, booked appointments are asked about."""
+    office = _office(office_id)
+    row = _owned(model, row_id, office)
+    return _save_safely(office, lambda: db.session.delete(row), message, endpoint)
 
 
 @bp.route("/<int:office_id>/shifts/<int:pattern_id>/delete", methods=["POST"])
 @manager_required
 def delete_shift(office_id, pattern_id):
-    office = _office(office_id)
-    row = _owned(ShiftPattern, pattern_id, office)
-    return _save_safely(
-        office, lambda: db.session.delete(row), _("The shift was removed."), "admin.shifts"
-    )
+    message = _("The shift was removed.")
+    return _delete_safely(office_id, ShiftPattern, pattern_id, message, "admin.shifts")
 
 
 @bp.route("/<int:office_id>/exceptions/<int:exception_id>/delete", methods=["POST"])
 @manager_required
 def delete_exception(office_id, exception_id):
-    office = _office(office_id)
-    row = _owned(ShiftException, exception_id, office)
-    return _save_safely(
-        office, lambda: db.session.delete(row), _("The exception was removed."), "admin.shifts"
-    )
+    message = _("The exception was removed.")
+    return _delete_safely(office_id, ShiftException, exception_id, message, "admin.shifts")
 
 
 # -- closures and opening hours --------------------------------------------------------------
@@ -522,9 +506,7 @@ def closures(office_id):
     rows = db.session.scalars(
         sa.select(Closure).where(Closure.office_id == office.id).order_by(Closure.first_day)
     ).all()
-    return render_template("admin/closures.html", office=office, form=form, closures=rows), (
-        422 if form.errors else 200
-    )
+    return _form_page("admin/closures.html", office, form, closures=rows)
 
 
 @bp.route("/<int:office_id>/closures/<int:closure_id>/delete", methods=["POST"])
@@ -553,23 +535,14 @@ def hours(office_id):
         .where(OpeningHours.office_id == office.id)
         .order_by(OpeningHours.weekday, OpeningHours.start_local)
     ).all()
-    return render_template(
-        "admin/hours.html",
-        office=office,
-        form=form,
-        hours=rows,
-        weekdays=forms.weekday_names(),
-    ), (422 if form.errors else 200)
+    return _form_page("admin/hours.html", office, form, hours=rows, weekdays=forms.weekday_names())
 
 
 @bp.route("/<int:office_id>/hours/<int:hours_id>/delete", methods=["POST"])
 @manager_required
 def delete_hours(office_id, hours_id):
-    office = _office(office_id)
-    row = _owned(OpeningHours, hours_id, office)
-    return _save_safely(
-        office, lambda: db.session.delete(row), _("The opening hours were removed."), "admin.hours"
-    )
+    message = _("The opening hours were removed.")
+    return _delete_safely(office_id, OpeningHours, hours_id, message, "admin.hours")
 
 
 # -- booking rules ---------------------------------------------------------------------------
@@ -584,13 +557,7 @@ def rules(office_id):
         # Rules shape new bookings only; booked appointments keep their times.
         form.populate_obj(office)
         return _done(_("The booking rules were saved."), "admin.rules", office)
-    return render_template(
-        "admin/edit.html",
-        office=office,
-        form=form,
-        title=_("Booking rules"),
-        back=url_for("admin.office", office_id=office.id),
-    ), (422 if form.errors else 200)
+    return _edit_page(office, form, _("Booking rules"), "admin.office")
 
 
 # -- queue rules -----------------------------------------------------------------------------
@@ -818,10 +785,10 @@ def privacy_page(office_id):
             mimetype="application/json",
             headers={"Content-Disposition": 'attachment; filename="citizen-data.json"'},
         )
-    return render_template(
+    return _form_page(
         "admin/privacy.html",
-        office=office,
-        form=form,
+        office,
+        form,
         retention_days=privacy.retention_days(),
         entries=audit.entries(office.id, limit=100),
-    ), (422 if form.errors else 200)
+    )

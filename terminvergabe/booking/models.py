@@ -370,6 +370,11 @@ class Appointment(db.Model):
     def can_rebook(self, now: dt.datetime) -> bool:
         return self.status == AppointmentStatus.CONFIRMED and now < self.cancel_deadline()
 
+    def can_office_rebook(self, now: dt.datetime) -> bool:
+        """The deadline keeps citizens from changing a visit at short notice; the office itself
+        may move a booking until it begins (e.g. when a closure takes its counter)."""
+        return self.status == AppointmentStatus.CONFIRMED and now < self.start_at
+
     def can_expire(self, now: dt.datetime) -> bool:
         return self.is_hold_expired(now)
 

@@ -505,11 +505,15 @@ def cancel(appointment: Appointment, now: dt.datetime, by: str = "citizen") -> A
     return appointment
 
 
-def rebook(appointment: Appointment, start_at: dt.datetime, now: dt.datetime) -> Appointment:
+def rebook(
+    appointment: Appointment, start_at: dt.datetime, now: dt.datetime, by: str = "citizen"
+) -> Appointment:
     """Move a booking to another time: the new time is claimed before the old one is released,
-    in one transaction, so the citizen never ends up with neither."""
+    in one transaction, so the citizen never ends up with neither. The citizen may until the
+    office's deadline; the office (by="office") may move any booking that has not begun."""
     lock_row(Appointment, appointment.id)
-    if not appointment.can_rebook(now):
+    allowed = appointment.can_office_rebook(now) if by == "office" else appointment.can_rebook(now)
+    if not allowed:
         raise DomainError(
             "rebook_deadline",
             _("This appointment can no longer be changed online. Please contact the office."),
@@ -530,7 +534,7 @@ def rebook(appointment: Appointment, start_at: dt.datetime, now: dt.datetime) ->
             _drop_claims_outside(appointment)
             appointment.sequence += 1
             db.session.flush()
-            signals.appointment_rebooked.send(appointment, previous_start_at=previous[1])
+            signals.appointment_rebooked.send(appointment, previous_start_at=previous[1], by=by)
             signals.time_released.send(
                 office, counter_id=previous[0], start_at=previous[1], end_at=previous[2]
             )

@@ -126,6 +126,26 @@ def _new_message_id() -> str:
     return f"<{uuid.uuid4().hex}@{host}>"
 
 
+def forget(condition, reason: str) -> int:
+    """Blank the recipient and payload of the messages matching `condition` (an expression on
+    OutboxMessage), for data protection. A queued one is not sent any more: without its
+    address it could not be, so it is marked failed with `reason` and leaves the queue; sent
+    and failed messages keep their status. Idempotent; returns how many rows changed."""
+    queued = OutboxMessage.status == OutboxStatus.QUEUED
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(condition, sa.or_(OutboxMessage.recipient != "", queued))
+        .values(
+            recipient="",
+            payload={},
+            status=sa.case((queued, OutboxStatus.FAILED.value), else_=OutboxMessage.status),
+            last_error=sa.case((queued, reason), else_=OutboxMessage.last_error),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
 # -- retry policy ----------------------------------------------------------------------------
 
 

@@ -103,6 +103,21 @@ def test_retention_leaves_no_personal_data_and_statistics_unchanged(office, now)
     assert privacy.anonymise(now) == 0  # idempotent: a second run changes nothing
 
 
+def test_retention_takes_queued_mail_of_old_appointments_out_of_the_queue(office, now):
+    from terminvergabe.admin import retention
+    from terminvergabe.notify.models import OutboxMessage
+
+    old = book(office, TUESDAY_10, now, "old@example.org", name="Old Citizen")
+    db.session.commit()
+    [mail] = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert mail.status == "queued"
+    privacy.anonymise(old.end_at + dt.timedelta(days=31))
+    db.session.commit()
+    db.session.refresh(mail)
+    assert (mail.status, mail.recipient, mail.payload) == ("failed", "", {})
+    assert mail.last_error == retention.ANONYMISED
+
+
 def test_retention_days_are_configurable(app, office, now):
     appointment = book(office, TUESDAY_10, now, "a@example.org")
     db.session.commit()

@@ -5,9 +5,10 @@ from collections import Counter as Tally
 from collections import defaultdict
 
 import pytest
+import sqlalchemy as sa
 
 from terminvergabe.admin import stats
-from terminvergabe.booking.models import AppointmentStatus
+from terminvergabe.booking.models import AppointmentStatus, Closure, ShiftException, ShiftPattern
 from terminvergabe.db import db
 from tests.admin import history
 
@@ -85,6 +86,41 @@ def test_utilisation_is_booked_over_staffed_minutes(office, visits, now):
         assert u.booked_minutes == pytest.approx(booked)
         assert u.staffed_minutes == open_days * 4 * 60  # 08:00-12:00 on every weekday
         assert u.ratio == pytest.approx(booked / (open_days * 240))
+
+
+def test_staffed_minutes_follow_exceptions_closures_and_shift_validity(office, now):
+    """Worked out once per kind of day, yet every dated change counts on its own day."""
+    first_counter, second_counter = office.counters[:2]
+    patterns = db.session.scalars(sa.select(ShiftPattern)).all()
+    staff_at = {p.counter_id: p.staff_member_id for p in patterns}
+    for p in patterns:  # the second counter's Tuesday shift ends on 8 December
+        if p.counter_id == second_counter.id and p.weekday == 1:
+            p.valid_until = dt.date(2025, 12, 8)
+    db.session.add_all(
+        [
+            Closure(office=office, first_day=dt.date(2025, 12, 15), last_day=dt.date(2025, 12, 15)),
+            ShiftException(  # an hour's absence on Wednesday 3 December
+                staff_member_id=staff_at[first_counter.id],
+                date=dt.date(2025, 12, 3),
+                kind="absence",
+                start_local=dt.time(9),
+                end_local=dt.time(10),
+            ),
+            ShiftException(  # a second clerk at the first counter: its hours count once
+                staff_member_id=staff_at[second_counter.id],
+                date=dt.date(2025, 12, 11),
+                kind="extra",
+                counter_id=first_counter.id,
+                start_local=dt.time(8),
+                end_local=dt.time(9),
+            ),
+        ]
+    )
+    db.session.commit()
+    staffed = stats.staffed_minutes(stats.Range(office, FIRST, LAST))
+    full = 15 * 240  # 15 weekdays of 08:00-12:00
+    assert staffed[first_counter.id] == full - 60 - 240
+    assert staffed[second_counter.id] == full - 240 - 2 * 240
 
 
 def test_a_range_outside_the_data_is_empty(office, visits, now):

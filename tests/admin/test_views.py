@@ -1,6 +1,7 @@
 """Admin pages through the Flask test client: roles, validation, safe changes."""
 
 import datetime as dt
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -214,6 +215,33 @@ def test_closure_can_move_appointments_instead(client, office, manager, now):
     assert moved.status == AppointmentStatus.CONFIRMED
     assert moved.start_at == new_start
     assert db.session.query(Closure).count() == 1
+
+
+def test_closure_moves_an_appointment_inside_the_citizens_deadline(client, office, manager, now):
+    """The citizen could no longer rebook it; the manager can, and the citizen gets one mail."""
+    appointment = book(office, TUESDAY_10, now, "a@example.org")
+    office.cancel_deadline_minutes = 3 * 24 * 60
+    db.session.commit()
+    assert not appointment.can_rebook(now)
+    before = {m.id for m in _outbox_rows() or []}
+    form = {"first_day": "2026-01-13", "last_day": "2026-01-13", "reason": ""}
+    page = client.post(f"/admin/{office.id}/closures?lang=en", data=form).get_data(as_text=True)
+    offered = re.findall(rf'name="resolve-{appointment.id}" value="([^"]+)"', page)
+    assert len(offered) > 1 and offered[-1] == "cancel"  # move options, then cancel
+    response = client.post(
+        f"/admin/{office.id}/closures",
+        data={**form, "confirm_change": "1", f"resolve-{appointment.id}": offered[0]},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    moved = db.session.get(Appointment, appointment.id)
+    assert moved.status == AppointmentStatus.CONFIRMED
+    assert moved.start_at == dt.datetime.fromisoformat(offered[0])
+    assert db.session.scalars(sa.select(AuditEntry.action)).all() == ["rebook"]
+    rows = _outbox_rows()
+    if rows is not None:
+        new = [m for m in rows if m.id not in before]
+        assert [(m.kind, m.recipient) for m in new] == [("rebooked", "a@example.org")]
 
 
 def test_confirmation_without_a_decision_saves_nothing(client, office, manager, now):

@@ -60,6 +60,22 @@ def test_rebook_moves_claims(office, now):
     assert starts == [new_start, new_start + dt.timedelta(minutes=5)]
 
 
+def test_office_moves_a_booking_the_citizen_may_no_longer_change(office, now):
+    """The deadline binds the citizen, not the office; neither moves a visit that has begun."""
+    sel = selection(office, ("Anmeldung einer Wohnung", 1))
+    appointment = operations.hold(office, sel, BERLIN_10, now)
+    operations.confirm(appointment, "A", "a@example.org", "", now)
+    inside_deadline = appointment.cancel_deadline() + dt.timedelta(minutes=1)
+    new_start = BERLIN_10 + dt.timedelta(days=1)
+    with pytest.raises(DomainError) as refused:
+        operations.rebook(appointment, new_start, inside_deadline)
+    assert refused.value.code == "rebook_deadline"
+    operations.rebook(appointment, new_start, inside_deadline, by="office")
+    assert appointment.start_at == new_start
+    with pytest.raises(DomainError):
+        operations.rebook(appointment, BERLIN_10, new_start + dt.timedelta(minutes=1), by="office")
+
+
 # -- codes and tokens ----------------------------------------------------------------------------
 
 

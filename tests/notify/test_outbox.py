@@ -240,6 +240,28 @@ def test_flask_outbox_lists_and_requeues_failed_mail(app_ctx, mail_office, now):
     assert "requeued: 1" in requeued.output and "queued: 1" in requeued.output
 
 
+def test_forget_blanks_messages_and_takes_queued_ones_out_of_the_queue(mail_office, now):
+    """Data protection: a forgotten mail keeps no address and is never sent."""
+    first, second = (
+        book(mail_office, now),
+        book(mail_office, now, email_address="zweite@example.org"),
+    )
+    sent, queued = outbox_rows()
+    sent.status, sent.sent_at = OutboxStatus.SENT, now
+    db.session.commit()
+    mine = OutboxMessage.appointment_id.in_([first.id, second.id])
+    assert outbox.forget(mine, "erased") == 2
+    db.session.commit()
+    db.session.expire_all()
+    assert [(m.status, m.recipient, m.payload) for m in outbox_rows()] == [
+        (OutboxStatus.SENT, "", {}),
+        (OutboxStatus.FAILED, "", {}),
+    ]
+    assert outbox_rows()[1].last_error == "erased"
+    assert outbox.claim_due(now + dt.timedelta(days=1)) == []
+    assert outbox.forget(mine, "erased") == 0  # idempotent
+
+
 @pytest.mark.concurrency
 def test_two_sender_processes_never_send_a_message_twice(app, smtp, mail_office, now):
     """Two `flask scheduler --once --job send_outbox` processes on the same database."""
