@@ -16,6 +16,15 @@ ROW = 26
 BAR_HEIGHT = 18
 
 
+# About this many characters fit left of the bars; a longer label is cut with an ellipsis
+# (the whole name stands in the table beside the chart).
+LABEL_CHARS = 20
+
+
+def _fit(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1].rstrip() + "…"
+
+
 def _fmt(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
 
@@ -39,7 +48,7 @@ def bar_chart(
         width = span * (value / top) if value else 0
         parts.append(
             f'<text x="{BAR_AREA_LEFT - 8}" y="{y + 14}" text-anchor="end" '
-            f'class="chart-label">{escape(label)}</text>'
+            f'class="chart-label">{escape(_fit(label))}</text>'
         )
         parts.append(
             f'<rect x="{BAR_AREA_LEFT}" y="{y}" width="{width:.1f}" height="{BAR_HEIGHT}" '

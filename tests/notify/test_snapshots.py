@@ -58,8 +58,9 @@ def check(name: str, content: str) -> None:
 
 @pytest.mark.parametrize("locale", ["de", "en"])
 @pytest.mark.parametrize("case", list(CASES))
-def test_mail_snapshot(app_ctx, mail_office, now, case, locale):
-    app_ctx.config["BASE_URL"] = "https://termine.example.de"
+def test_mail_snapshot(app_ctx, mail_office, now, case, locale, monkeypatch):
+    # The app lives for the whole session: the address must not leak into later tests.
+    monkeypatch.setitem(app_ctx.config, "BASE_URL", "https://termine.example.de")
     kind, extra = CASES[case]
     payload = fixed_payload(mail_office, now, locale, kind, extra)
     qr_cid = "qr@termine.example.de" if mails.has_qr(kind) else None
