@@ -590,9 +590,7 @@ def queue_settings(office_id):
         }
         audit.record(current_staff(), "queue_settings", None, office_id=office.id, **changed)
         return _done(_("The queue rules were saved."), "admin.queue_settings", office)
-    return render_template(
-        "admin/queue.html", office=office, form=form, services=_services(office)
-    ), (422 if form.errors else 200)
+    return _form_page("admin/queue.html", office, form, services=_services(office))
 
 
 # -- audit log -------------------------------------------------------------------------------
