@@ -18,7 +18,7 @@ BAR_HEIGHT = 18
 
 # About this many characters fit left of the bars; a longer label is cut with an ellipsis
 # (the whole name stands in the table beside the chart).
-LABEL_CHARS = 20
+LABEL_CHARS = 18
 
 
 def _fit(label: str) -> str:
