@@ -117,10 +117,11 @@ def hold(slug: str):
     fairness.guard_hold(office, now)  # proof-of-work or a stricter limit; open holds per client
     with _alternatives_in_office_time(office):
         held = operations.hold(office, selection, start_at, now, locale=locale)
+    payload = _appointment_json(held, now)  # before the commit, which expires what it read
     db.session.commit()
-    response = jsonify(_appointment_json(held, now))
+    response = jsonify(payload)
     response.status_code = 201
-    response.headers["Location"] = url_for(".appointment", token=held.manage_token)
+    response.headers["Location"] = url_for(".appointment", token=payload["token"])
     return response
 
 
@@ -132,8 +133,9 @@ def confirm(token: str):
     name, email, phone = _contact_fields(body)
     now = current_time()
     operations.confirm(found, name, email, phone, now)
+    payload = _appointment_json(found, now)  # before the commit, which expires what it read
     db.session.commit()
-    return jsonify(_appointment_json(found, now))
+    return jsonify(payload)
 
 
 @bp.post("/appointments/<token>/cancel")

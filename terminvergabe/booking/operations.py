@@ -188,11 +188,20 @@ def available_starts(
 
 
 def nearest_alternatives(
-    office: Office, selection: Selection, start_at: dt.datetime, now: dt.datetime, exclude=None
+    office: Office,
+    selection: Selection,
+    start_at: dt.datetime,
+    now: dt.datetime,
+    exclude=None,
+    day_starts=None,
 ) -> list[dt.datetime]:
-    """Free start times closest to a wanted one: that day first, else the next free day."""
+    """Free start times closest to a wanted one: that day first, else the next free day.
+    `day_starts`: that day's free times, when the caller has just worked them out (a refused
+    hold: in a rush most clients are refused, and each would otherwise ask twice)."""
     day = local_date(start_at, office.zone)
-    starts = list(available_starts(office, selection, day, now, exclude))
+    if day_starts is None:
+        day_starts = available_starts(office, selection, day, now, exclude)
+    starts = list(day_starts)
     if not starts:
         later = [d for d in available_days(office, selection, now, exclude) if d > day]
         if later:
@@ -324,8 +333,8 @@ def _release_claims(appointment: Appointment, now: dt.datetime, cooldown_minutes
         db.session.execute(sa.delete(SlotClaim).where(claims))
 
 
-def _taken(office, selection, start_at, now, exclude=None) -> DomainError:
-    alternatives = nearest_alternatives(office, selection, start_at, now, exclude)
+def _taken(office, selection, start_at, now, exclude=None, day_starts=None) -> DomainError:
+    alternatives = nearest_alternatives(office, selection, start_at, now, exclude, day_starts)
     return DomainError(
         "slot_taken",
         _("This time has just been taken. Please choose another one."),
@@ -356,9 +365,10 @@ def hold(
     (`hold_minutes` overrides the office's hold duration, e.g. for a waitlist offer)."""
     chosen = validate_selection(office, selection)
     day = local_date(start_at, office.zone)
-    counters = available_starts(office, selection, day, now).get(start_at)
+    free = available_starts(office, selection, day, now)
+    counters = free.get(start_at)
     if not counters:
-        raise _taken(office, selection, start_at, now)
+        raise _taken(office, selection, start_at, now, day_starts=free)
     end_at = start_at + dt.timedelta(minutes=selection_minutes(office, chosen))
     expires_at = now + dt.timedelta(minutes=hold_minutes or office.hold_minutes)
     for counter_id in counters:
