@@ -20,6 +20,7 @@ import datetime as dt
 from collections import Counter as Tally
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import sqlalchemy as sa
 
@@ -132,7 +133,8 @@ class Range:
     def within(self, column):
         return sa.and_(column >= self.start_at, column < self.end_at)
 
-    def segments(self):
+    @cached_property
+    def segments(self) -> list[tuple[dt.datetime, dt.datetime, int]]:
         return offset_segments(self.start_at, self.end_at, self.office.zone)
 
 
@@ -153,7 +155,7 @@ def appointment_counts(period: Range) -> Counts:
     """Booked (ever confirmed), cancelled after booking, no-shows and done, by local day of the
     appointment. Holds that lapsed never count."""
     rows = []
-    for seg_start, seg_end, offset in period.segments():
+    for seg_start, seg_end, offset in period.segments:
         day = local_day(Appointment.start_at, offset)
         rows += db.session.execute(
             sa.select(day, Appointment.status, sa.func.count())
@@ -301,7 +303,7 @@ def durations(period: Range, tickets: TicketColumns | None, begin: str, end: str
     if tickets is None:
         return result
     start_col, end_col = getattr(tickets, begin), getattr(tickets, end)
-    for seg_start, seg_end, offset in period.segments():
+    for seg_start, seg_end, offset in period.segments:
         # Minutes computed once per row (a materialised CTE), not once per CASE branch.
         spans = (
             sa.select(
@@ -358,13 +360,17 @@ def _day_types(period: Range):
     a date with an exception or a clock change is a type of its own. A year comes to a few
     dozen types."""
     office = period.office
-    patterns = db.session.execute(
+    by_weekday = defaultdict(list)
+    for pattern_id, weekday, valid_from, valid_until in db.session.execute(
         sa.select(
             ShiftPattern.id, ShiftPattern.weekday, ShiftPattern.valid_from, ShiftPattern.valid_until
         )
         .join(Counter)
         .where(Counter.office_id == office.id)
-    ).all()
+    ):
+        by_weekday[weekday].append(
+            (pattern_id, valid_from or dt.date.min, valid_until or dt.date.max)
+        )
     own_types = set(
         db.session.scalars(
             sa.select(ShiftException.date)
@@ -376,17 +382,14 @@ def _day_types(period: Range):
             )
         )
     )
-    own_types |= {local_date(start, office.zone) for start, _end, _o in period.segments()[1:]}
+    own_types |= {local_date(start, office.zone) for start, _end, _o in period.segments[1:]}
     for day in daterange(period.first, period.last):
         if day in own_types:
             yield day, day
             continue
-        valid = tuple(
-            p.id
-            for p in patterns
-            if p.weekday == day.weekday() and (p.valid_from or day) <= day <= (p.valid_until or day)
-        )
-        yield day, (day.weekday(), valid)
+        weekday = day.weekday()
+        valid = tuple(i for i, lo, hi in by_weekday[weekday] if lo <= day <= hi)
+        yield day, (weekday, valid)
 
 
 def _merged_minutes(intervals) -> float:
