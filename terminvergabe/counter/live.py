@@ -30,11 +30,14 @@ import random
 import threading
 import time
 from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 from flask import Response, current_app, request, stream_with_context
 
 from terminvergabe.counter import events
 from terminvergabe.db import db
+
+T = TypeVar("T")
 
 KEEPALIVE_SECONDS = 15
 CHECK_SECONDS = 30
@@ -76,13 +79,14 @@ class _Entry:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.value: bytes | None = None
+        self.value = None
         self.made = time.monotonic()
 
 
 class Frames:
-    """State frames shared by the screens of one audience, rendered once per event: the first
-    stream to ask renders while the others wait for its result. A frame is reused for at most
+    """State frames shared by the screens of one audience, rendered once per event (and what
+    many different screens read alike, such as an office's queue for the citizens' phones): the
+    first stream to ask renders while the others wait for its result. A frame is reused for at most
     `max_age` seconds: a screen that connects long after the last event gets a fresh one."""
 
     def __init__(self, size: int = 256, max_age: float = 5.0):
@@ -91,7 +95,7 @@ class Frames:
         self.size = size
         self.max_age = max_age
 
-    def get(self, key: Hashable, build: Callable[[], bytes]) -> bytes:
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
         with self._lock:
             entry = self._items.get(key)
             if entry is None or time.monotonic() - entry.made > self.max_age:

@@ -5,7 +5,8 @@ stale screen)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -119,7 +120,7 @@ def desk(office: Office, now: dt.datetime) -> dict:
     }
 
 
-def typical_minutes(office: Office, service_id: int, now: dt.datetime) -> float:
+def _recent_service_times(office: Office, now: dt.datetime) -> list[dt.timedelta]:
     _, start, _ = today(office, now)
     rows = db.session.execute(
         sa.select(Ticket.started_at, Ticket.finished_at)
@@ -132,36 +133,74 @@ def typical_minutes(office: Office, service_id: int, now: dt.datetime) -> float:
         .order_by(Ticket.finished_at.desc())
         .limit(RECENT_SERVICES)
     ).all()
+    return [f - s for s, f in rows]
+
+
+def typical_minutes(office: Office, service_id: int, now: dt.datetime) -> float:
     default = next((s.duration_minutes for s in office.services if s.id == service_id), 10)
-    return queue.typical_service_minutes([f - s for s, f in rows], default)
+    return queue.typical_service_minutes(_recent_service_times(office, now), default)
 
 
-def ticket(ticket: Ticket, now: dt.datetime) -> dict:
+@dataclass
+class OfficeQueue:
+    """What every waiting citizen's phone of an office needs from the queue, read once per
+    event and shared by all of them (plain values, no database objects)."""
+
+    now: dt.datetime
+    entries: list[queue.Entry]
+    policy: queue.Policy
+    streak: int
+    counter_skills: list[tuple[int, frozenset[int]]]  # the active counters
+    recent: list[dt.timedelta]
+    default_minutes: dict[int, int]
+    _orders: dict = field(default_factory=dict)
+
+    def order(self, target_counter_id: int | None, service_id: int) -> list[queue.Entry]:
+        key = (target_counter_id, service_id)
+        if key not in self._orders:  # two threads may both compute it: same result
+            self._orders[key] = queue.order(
+                self.entries, self.now, target_counter_id, {service_id}, self.policy, self.streak
+            )
+        return self._orders[key]
+
+
+def office_queue(office: Office, now: dt.datetime) -> OfficeQueue:
+    day, start, _ = today(office, now)
+    return OfficeQueue(
+        now=now,
+        entries=[ops.entry(t) for t in ops.waiting_tickets(office.id, day)],
+        policy=ops.policy_for(ops.settings_for(office)),
+        streak=ops.appointment_streak(office.id, start),
+        counter_skills=[
+            (c.id, frozenset(s.id for s in c.skills)) for c in office.counters if c.active
+        ],
+        recent=_recent_service_times(office, now),
+        default_minutes={s.id: s.duration_minutes for s in office.services},
+    )
+
+
+def ticket(
+    ticket: Ticket,
+    now: dt.datetime,
+    shared: Callable[[], OfficeQueue] | None = None,
+) -> dict:
     """The citizen's own ticket: place, estimated wait, or the counter to go to. Nothing about
-    anyone else."""
+    anyone else. `shared` gives the office's queue when many phones share one reading."""
     office = ticket.office
     result = {"ticket": ticket, "office": office, "ahead": None, "wait_minutes": None}
     if ticket.status != TicketStatus.WAITING:
         return result
+    current = shared() if shared is not None else office_queue(office, now)
     counters = [
-        c
-        for c in office.counters
-        if c.active
-        and ticket.service_id in {s.id for s in c.skills}
-        and ticket.target_counter_id in (None, c.id)
+        counter_id
+        for counter_id, skills in current.counter_skills
+        if ticket.service_id in skills and ticket.target_counter_id in (None, counter_id)
     ]
-    day, start, _ = today(office, now)
-    ordered = queue.order(
-        [ops.entry(t) for t in ops.waiting_tickets(office.id, day)],
-        now,
-        ticket.target_counter_id,
-        {ticket.service_id},
-        ops.policy_for(ops.settings_for(office)),
-        ops.appointment_streak(office.id, start),
-    )
+    ordered = current.order(ticket.target_counter_id, ticket.service_id)
     ahead = next((i for i, e in enumerate(ordered) if e.id == ticket.id), len(ordered))
     result["ahead"] = ahead
+    default = current.default_minutes.get(ticket.service_id, 10)
     result["wait_minutes"] = queue.estimated_wait_minutes(
-        ahead, len(counters), typical_minutes(office, ticket.service_id, now)
+        ahead, len(counters), queue.typical_service_minutes(current.recent, default)
     )
     return result

@@ -545,11 +545,20 @@ def ticket_events(token: str):
     ticket = _own_ticket(token)
     ticket_id = ticket.id
 
+    office_id = ticket.office_id
+
     def snapshot(event_id):
         current = db.session.get(Ticket, ticket_id)
         if current is None:
             raise live.Gone()
-        data = state.ticket(current, now())
+        moment = now()
+        data = state.ticket(
+            current,
+            moment,
+            shared=lambda: live.frames().get(
+                ("queue", office_id, event_id), lambda: state.office_queue(current.office, moment)
+            ),
+        )
         html = render_template("counter/_ticket_live.html", **data)
         return {"html": {"ticket-live": html}, "status": current.status}
 

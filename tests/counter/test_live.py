@@ -99,3 +99,25 @@ def test_a_process_serves_at_most_its_stream_limit(app, client, office, now, clo
         again.close()
     finally:
         app.config.pop("LIVE_STREAMS")
+
+
+def test_phones_of_an_office_share_one_reading_of_the_queue(client, office, clock, monkeypatch):
+    first = ops.walk_in(office, service(office, "Personal").id, at(9))
+    second = ops.walk_in(office, service(office, "Personal").id, at(9))
+    db.session.commit()
+    office_id, tokens = office.id, [first.status_token, second.status_token]
+    read = []
+    office_queue = state.office_queue
+    monkeypatch.setattr(state, "office_queue", lambda *a: read.append(1) or office_queue(*a))
+    responses = [client.get(f"/t/{token}/events", query_string={"lang": "en"}) for token in tokens]
+    streams = [iter(response.response) for response in responses]
+    for stream in streams:
+        next(stream)  # retry
+        next(stream)
+    assert len(read) == 1
+    walk_in(office_id)
+    frames = [text(next(stream)) for stream in streams]
+    assert "You are next" in frames[0] and "1 person before you" in frames[1]
+    assert len(read) == 2
+    for response in reversed(responses):
+        response.close()
