@@ -140,8 +140,9 @@ def available_days(
             )
             until = open_day.lapses_at  # a hold or cooldown lapsing may free a time
             if first is not None:
-                # Free while the lead time has not passed the first free start.
-                until = min(until, first - lead) if until else first - lead
+                # Free as long as now + lead <= first (`until` is exclusive: one microsecond on).
+                free_until = first - lead + dt.timedelta(microseconds=1)
+                until = min(until, free_until) if until else free_until
             answers[day] = schedule_cache.DayAnswer(first is not None, now, until)
         return answers
 
