@@ -148,6 +148,13 @@ def _book(office: Office, services: list[Service], rng: random.Random) -> None:
         db.session.execute(sa.insert(Appointment), appointments[chunk : chunk + 5000])
     for chunk in range(0, len(claims), 20000):
         db.session.execute(sa.insert(SlotClaim), claims[chunk : chunk + 20000])
+    if db.engine.dialect.name == "postgresql":  # ids were given: move the sequence past them
+        db.session.execute(
+            sa.text(
+                "SELECT setval(pg_get_serial_sequence('appointment', 'id'), max(id))"
+                " FROM appointment"
+            )
+        )
     print(f"generated {len(appointments)} appointments, {len(claims)} claimed 5-minute units")
 
 
