@@ -294,6 +294,15 @@ def post(port: int, path: str, cookie: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def page(port: int) -> float:
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/staff/login")
+    conn.getresponse().read()
+    conn.close()
+    return (time.perf_counter() - started) * 1000
+
+
 def _first_at_or_after(times: list[float], moment: float) -> float | None:
     index = bisect.bisect_left(times, moment)
     return times[index] if index < len(times) else None
@@ -322,11 +331,13 @@ def measure(port: int, setup: dict, streams: int, rounds: int, cookie: str, args
                 break
             time.sleep(0.002)
         time.sleep(0.05)
+    pages = [page(port) for _ in range(10)]  # the streams must not starve page requests
     client.stop()
     result = {
         "calls": [],
         "states": [],
         "posts": posts,
+        "pages": pages,
         "cpu_ms": client.cpu * 1000 / rounds,
         "since_commit": getattr(client, "since_commit", list)(),
         "turned_away": getattr(client, "turned_away", 0),
@@ -395,6 +406,7 @@ def main() -> None:
             print(_line("  of it from the commit on (fan-out)", result["since_commit"]))
         print(_line("new display state after it", result["states"]))
         print(_line("the clerk's POST (its response)", result["posts"]))
+        print(_line("a page (login form) meanwhile", result["pages"]))
         print(f"  client CPU per call, all streams:  {result['cpu_ms']:.1f} ms")
     print(
         f" ratio p99 {args.streams} streams / baseline (call event): "
