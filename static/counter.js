@@ -48,7 +48,11 @@
       var text = root.dataset.say.replace("{number}", call.number.split("").join(" "))
         .replace("{counter}", call.counter);
       var live = document.getElementById("call-announcement");
-      live.textContent = call.number + " → " + call.counter;
+      live.textContent = call.number + " → ";
+      var place = document.createElement("span");
+      if (root.dataset.officeLang) { place.lang = root.dataset.officeLang; }
+      place.textContent = call.counter;
+      live.appendChild(place);
       if (!("speechSynthesis" in window)) { return Promise.resolve(); }
       return new Promise(function (resolve) {
         var utterance = new SpeechSynthesisUtterance(text);

@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     _fill_instance_defaults(app)
+    config_module.accessibility_statement_date(app.config)  # a wrong date fails at start
 
     from terminvergabe.booking import models  # noqa: F401  (tables known to migrations)
 

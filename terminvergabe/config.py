@@ -1,5 +1,6 @@
 """Configuration: defaults, then the instance file, then TERMINVERGABE_* variables."""
 
+import datetime as dt
 import json
 import os
 
@@ -22,6 +23,9 @@ DEFAULTS = {
     "MAIL_PORT": 25,
     "MAIL_DEFAULT_SENDER": "terminvergabe@localhost",
     "SCHEDULER_ENABLED": False,
+    # When the operator last checked the site's accessibility (BITV 2.0 asks the statement to
+    # give the date it was prepared or last reviewed): ISO date, shown in the reader's language.
+    "ACCESSIBILITY_STATEMENT_DATE": "2026-11-23",
 }
 
 # Environment names that differ from the Flask/extension key they set.
@@ -36,6 +40,20 @@ def _parse(value: str):
         return json.loads(value)
     except ValueError:
         return value
+
+
+def accessibility_statement_date(config) -> dt.date:
+    """ACCESSIBILITY_STATEMENT_DATE as a date (a date object from instance/config.py, or an ISO
+    text such as "2026-11-23")."""
+    value = config["ACCESSIBILITY_STATEMENT_DATE"]
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(
+            f"ACCESSIBILITY_STATEMENT_DATE must be a date like 2026-11-23, not {value!r}"
+        ) from None
 
 
 def from_environment(environ=os.environ) -> dict:

@@ -1,9 +1,17 @@
 """Languages: Flask-Babel, the chosen language remembered in a cookie, Accept-Language fallback."""
 
 from flask import current_app, has_request_context, request
-from flask_babel import Babel, format_date, format_datetime, format_time, get_locale
+from flask_babel import (
+    Babel,
+    format_date,
+    format_datetime,
+    format_time,
+    get_locale,
+    lazy_ngettext,  # noqa: F401
+)
 from flask_babel import gettext as _  # noqa: F401  (re-exported for modules)
 from flask_babel import lazy_gettext as _l  # noqa: F401
+from markupsafe import Markup, escape
 
 from terminvergabe import ROOT
 
@@ -20,6 +28,8 @@ LANGUAGE_NAMES = {
     "uk": "Українська",
 }
 RTL_LANGUAGES = {"ar"}
+# The language offices type their names, services, addresses and notes in.
+OFFICE_LANGUAGE = "de"
 
 
 def select_locale() -> str:
@@ -32,6 +42,24 @@ def select_locale() -> str:
     return (
         request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
+
+
+def office_text(value) -> Markup:
+    """Text the office typed (in German), marked `lang="de"` on a page in another language, so
+    that screen readers pronounce it as German (WCAG 3.1.2, language of parts). For elements
+    that cannot hold a <span> (<option>, attributes), put `office_lang()` on the element."""
+    if value is None or value == "":
+        return Markup("")
+    if str(get_locale()) == OFFICE_LANGUAGE:
+        return escape(value)
+    return Markup('<span lang="{}">{}</span>').format(OFFICE_LANGUAGE, value)
+
+
+def office_lang() -> Markup:
+    """` lang="de"` for an element whose whole text the office typed; "" on German pages."""
+    if str(get_locale()) == OFFICE_LANGUAGE:
+        return Markup("")
+    return Markup(' lang="{}"').format(OFFICE_LANGUAGE)
 
 
 def init_app(app) -> None:
@@ -61,3 +89,6 @@ def init_app(app) -> None:
             "format_time": format_time,
             "format_datetime": format_datetime,
         }
+
+    app.jinja_env.filters["office_text"] = office_text
+    app.jinja_env.globals["office_lang"] = office_lang

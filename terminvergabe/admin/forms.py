@@ -29,7 +29,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from terminvergabe.booking.models import CLAIM_UNIT_MINUTES, Role
-from terminvergabe.i18n import _l
+from terminvergabe.i18n import OFFICE_LANGUAGE, _l, lazy_ngettext, office_lang, office_text
 
 
 class CheckboxList(SelectMultipleField):
@@ -42,6 +42,17 @@ class CheckboxList(SelectMultipleField):
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def office_choices(pairs, options: bool = False) -> list[SelectChoice]:
+    """Choices named by the office (services, counters), marked lang="de" on pages in another
+    language: a checkbox label gets a <span lang>, an <option> (which holds only text) the
+    attribute."""
+    if not office_lang():
+        return choices(pairs)
+    if options:
+        return [SelectChoice(v, label, render_kw={"lang": OFFICE_LANGUAGE}) for v, label in pairs]
+    return [SelectChoice(value, office_text(label)) for value, label in pairs]
 
 
 def weekday_names() -> dict[int, str]:
@@ -195,7 +206,12 @@ class OpeningHoursForm(FlaskForm):
 def _multiple_of_unit(form, field):
     if field.data is not None and field.data % CLAIM_UNIT_MINUTES:
         raise ValidationError(
-            _l("Use a multiple of %(n)d minutes.", n=CLAIM_UNIT_MINUTES)  # noqa: B023
+            lazy_ngettext(
+                "Use a multiple of %(n)d minute.",
+                "Use a multiple of %(n)d minutes.",
+                CLAIM_UNIT_MINUTES,
+                n=CLAIM_UNIT_MINUTES,
+            )
         )
 
 

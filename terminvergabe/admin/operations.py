@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from terminvergabe.admin import audit
 from terminvergabe.admin.capacity import Change, affected_appointments
@@ -79,9 +79,12 @@ def apply_change(
     if left:
         raise DomainError(
             "capacity_removed",
-            _(
+            ngettext(
+                "This change would leave %(count)d booked appointment without a counter. "
+                "Please decide whether to move or cancel it.",
                 "This change would leave %(count)d booked appointments without a counter. "
                 "Please decide for each of them whether to move or cancel it.",
+                len(left),
                 count=len(left),
             ),
             status=409,

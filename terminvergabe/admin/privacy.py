@@ -19,6 +19,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from terminvergabe.admin import audit
 from terminvergabe.admin.models import AuditEntry
@@ -143,9 +144,12 @@ def erase(
     if upcoming:
         raise DomainError(
             "upcoming_appointments",
-            _(
+            ngettext(
+                "This citizen still has %(count)d upcoming appointment. Please cancel it "
+                "first, then erase the data.",
                 "This citizen still has %(count)d upcoming appointments. Please cancel them "
                 "first, then erase the data.",
+                len(upcoming),
                 count=len(upcoming),
             ),
             status=409,

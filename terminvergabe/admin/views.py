@@ -24,6 +24,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from markupsafe import escape
 
 from terminvergabe.admin import audit, calendar, capacity, charts, forms, privacy, stats
 from terminvergabe.admin.operations import CANCEL, Resolution, apply_change, cancel_by_office
@@ -45,6 +47,7 @@ from terminvergabe.booking.params import parse_date
 from terminvergabe.counter.models import QueueSettings
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
+from terminvergabe.i18n import office_text
 from terminvergabe.time import local_date, local_midnight, now
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -192,7 +195,7 @@ def office(office_id):
 
 def _counter_form(office, counter=None):
     form = forms.CounterForm(obj=counter)
-    form.skills.choices = forms.choices((s.id, s.name) for s in _services(office))
+    form.skills.choices = forms.office_choices((s.id, s.name) for s in _services(office))
     if counter is not None and not form.is_submitted():
         form.skills.data = [s.id for s in counter.skills]
     return form
@@ -235,7 +238,9 @@ def counter(office_id, counter_id):
             _("The counter was saved."),
             "admin.counters",
         )
-    return _edit_page(office, form, _("Counter %(name)s", name=counter.name), "admin.counters")
+    # the name as the office typed it, marked as German inside the translated title
+    title = escape(_("Counter %(name)s")) % {"name": office_text(counter.name)}
+    return _edit_page(office, form, title, "admin.counters")
 
 
 # -- services --------------------------------------------------------------------------------
@@ -270,7 +275,8 @@ def service(office_id, service_id):
         # Existing appointments keep their times; a new duration applies to new bookings.
         _fill_service(service, form)
         return _done(_("The service was saved."), "admin.services", office)
-    return _edit_page(office, form, _("Service %(name)s", name=service.name), "admin.services")
+    title = escape(_("Service %(name)s")) % {"name": office_text(service.name)}
+    return _edit_page(office, form, title, "admin.services")
 
 
 # -- staff -----------------------------------------------------------------------------------
@@ -279,7 +285,7 @@ def service(office_id, service_id):
 def _staff_form(office, member=None):
     form = forms.StaffForm(obj=member)
     form.set_role_choices(may_grant_admin=is_admin(current_staff()))
-    form.skills.choices = forms.choices((s.id, s.name) for s in _services(office))
+    form.skills.choices = forms.office_choices((s.id, s.name) for s in _services(office))
     if member is not None and not form.is_submitted():
         form.skills.data = [s.id for s in member.skills]
         form.roles.data = [r.value for r in member.role_set]
@@ -348,7 +354,9 @@ def staff_member(office_id, member_id):
 
 def _shift_forms(office):
     staff_choices = forms.choices((m.id, m.name) for m in _staff(office))
-    counter_choices = forms.choices((c.id, c.name) for c in _counters(office))
+    counter_choices = forms.office_choices(
+        ((c.id, c.name) for c in _counters(office)), options=True
+    )
     pattern = forms.ShiftPatternForm(prefix="pattern")
     exception = forms.ShiftExceptionForm(prefix="exception")
     for form in (pattern, exception):
@@ -451,7 +459,9 @@ def shift(office_id, pattern_id):
     row = _owned(ShiftPattern, pattern_id, office)
     form = forms.ShiftPatternForm(obj=row)
     form.staff_member_id.choices = forms.choices((m.id, m.name) for m in _staff(office))
-    form.counter_id.choices = forms.choices((c.id, c.name) for c in _counters(office))
+    form.counter_id.choices = forms.office_choices(
+        ((c.id, c.name) for c in _counters(office)), options=True
+    )
     if form.validate_on_submit() and _check_staff_and_counter(office, form):
         return _save_safely(
             office, lambda: form.populate_obj(row), _("The shift was saved."), "admin.shifts"
@@ -771,7 +781,12 @@ def privacy_page(office_id):
         if request.form.get("action") == "erase":
             count = privacy.erase(form.email.data, current_staff(), now(), scope)
             return _done(
-                _("The personal data of %(count)d appointments were erased.", count=count),
+                ngettext(
+                    "The personal data of %(count)d appointment was erased.",
+                    "The personal data of %(count)d appointments were erased.",
+                    count,
+                    count=count,
+                ),
                 "admin.privacy_page",
                 office,
             )

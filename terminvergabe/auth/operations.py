@@ -9,6 +9,7 @@ import secrets
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from terminvergabe.auth.models import Device, DeviceKind
@@ -32,7 +33,12 @@ def set_password(staff: StaffMember, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(
             "weak_password",
-            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+            ngettext(
+                "The password must have at least %(n)d character.",
+                "The password must have at least %(n)d characters.",
+                MIN_PASSWORD_LENGTH,
+                n=MIN_PASSWORD_LENGTH,
+            ),
             422,
         )
     staff.password_hash = generate_password_hash(password)

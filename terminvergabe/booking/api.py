@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, current_app, jsonify, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 from terminvergabe.booking import openapi, operations, params
@@ -270,8 +270,11 @@ def _services_field(items: list) -> dict[int, int]:
     selection: dict[int, int] = {}
     problems = {}
     if len(items) > params.MAX_SELECTION_ITEMS:
-        problems["services"] = _(
-            "At most %(count)d services can be booked together.", count=params.MAX_SELECTION_ITEMS
+        problems["services"] = ngettext(
+            "At most %(count)d service can be booked together.",
+            "At most %(count)d services can be booked together.",
+            params.MAX_SELECTION_ITEMS,
+            count=params.MAX_SELECTION_ITEMS,
         )
     for index, item in enumerate(items[: params.MAX_SELECTION_ITEMS]):
         where = f"services[{index}]"
@@ -313,7 +316,12 @@ def _contact_fields(body: dict) -> tuple[str, str, str]:
     if not name or not _storable(name):
         problems["name"] = _("Please enter your name.")
     elif len(body["name"]) > NAME_MAX:
-        problems["name"] = _("Please use at most %(max)d characters.", max=NAME_MAX)
+        problems["name"] = ngettext(
+            "Please use at most %(max)d character.",
+            "Please use at most %(max)d characters.",
+            NAME_MAX,
+            max=NAME_MAX,
+        )
     try:
         if len(body["email"]) > EMAIL_MAX or not _storable(email):
             raise EmailNotValidError(email)
@@ -321,9 +329,12 @@ def _contact_fields(body: dict) -> tuple[str, str, str]:
     except EmailNotValidError:
         problems["email"] = _("Please enter a valid email address, e.g. name@example.org.")
     if len(body.get("phone", "")) > PHONE_MAX or not set(phone) <= PHONE_CHARACTERS:
-        problems["phone"] = _(
+        problems["phone"] = ngettext(
+            "Please enter a phone number with digits, spaces and + - / ( ) only, "
+            "at most %(max)d character.",
             "Please enter a phone number with digits, spaces and + - / ( ) only, "
             "at most %(max)d characters.",
+            PHONE_MAX,
             max=PHONE_MAX,
         )
     _refuse(problems)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from terminvergabe.booking import schedule_cache, signals
@@ -82,8 +83,10 @@ def _checked(services: Mapping, selection: Selection, internal: bool = False) ->
         if not 1 <= quantity <= service.max_quantity:
             raise DomainError(
                 "quantity",
-                _(
+                ngettext(
+                    "%(service)s can be booked at most %(max)d time per appointment.",
                     "%(service)s can be booked at most %(max)d times per appointment.",
+                    service.max_quantity,
                     service=service.name,
                     max=service.max_quantity,
                 ),
@@ -426,9 +429,12 @@ def _check_email_cap(appointment: Appointment, email: str, now: dt.datetime) -> 
     if active >= appointment.office.max_active_per_email:
         raise DomainError(
             "email_cap",
-            _(
+            ngettext(
+                "This email address already has %(count)d upcoming appointment, the most this "
+                "office allows. Please cancel it first.",
                 "This email address already has %(count)d upcoming appointments, the most this "
                 "office allows. Please cancel one of them first.",
+                active,
                 count=active,
             ),
             status=409,

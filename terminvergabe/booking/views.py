@@ -26,6 +26,7 @@ from flask import (
 from flask_babel import format_date, format_time, get_locale, refresh
 from flask_babel import gettext as _
 
+from terminvergabe import config as config_module
 from terminvergabe.booking import operations, page_cache, params
 from terminvergabe.booking.forms import DetailsForm
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
@@ -552,7 +553,11 @@ def _operator() -> dict:
 
 @bp.get("/barrierefreiheit")
 def accessibility():
-    return render_template("pages/accessibility.html", operator=_operator())
+    return render_template(
+        "pages/accessibility.html",
+        operator=_operator(),
+        statement_date=config_module.accessibility_statement_date(current_app.config),
+    )
 
 
 @bp.get("/impressum")

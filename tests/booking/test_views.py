@@ -249,7 +249,7 @@ def test_email_cap_is_explained_and_changes_nothing(client, office):
         f"/a/{token}/details", data={"name": "Erika", "email": "erika@example.org"}
     )
     assert response.status_code == 409
-    assert "already has 1 upcoming appointments" in text(response)
+    assert "already has 1 upcoming appointment," in text(response)
     assert appointment_by_token(token).status == AppointmentStatus.HELD
 
 

@@ -214,6 +214,32 @@ def check_page(page, name: str = "page") -> None:
     check_axe(page)
 
 
+# Words of the test offices' names, services, addresses and notes (typed in German).
+_OFFICE_TEXT_WITHOUT_LANG = """() => {
+  const typed = /Bürgerbüro|Schalter \\d|beantragen|Anmeldung einer|Markt 1|Köln|Stromausfall/;
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const element = node.parentElement;
+    const hidden = element.closest('script, style, [role=img], [aria-hidden=true]');
+    if (!typed.test(node.data) || hidden) {
+      continue;
+    }
+    if (element.closest('[lang]').getAttribute('lang') !== 'de') {
+      found.push(element.outerHTML.slice(0, 160));
+    }
+  }
+  return found;
+}"""
+
+
+def office_text_without_lang(page) -> list[str]:
+    """Elements showing text the office typed in German (the test data's) without lang="de"
+    around it; on a page in another language that breaks WCAG 3.1.2 (language of parts)."""
+    return page.evaluate(_OFFICE_TEXT_WITHOUT_LANG)
+
+
 def screenshot(page, name: str, full_page: bool = True) -> Path:
     """Save a PNG to test-artifacts/<name>.png (gitignored) and return its path."""
     ARTIFACTS.mkdir(exist_ok=True)

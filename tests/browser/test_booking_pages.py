@@ -17,6 +17,7 @@ from tests import factories
 from tests.browser.conftest import (
     check_axe,
     check_html_documents,
+    office_text_without_lang,
     screenshot,
 )
 from tests.conftest import NOW
@@ -207,6 +208,9 @@ class PageChecker:
         page.set_viewport_size(DESKTOP)
         if self.lang in ("de", "en", "ar"):
             screenshot(page, f"pages-{self.lang}-{name}")
+        if self.lang != "de":
+            unmarked = office_text_without_lang(page)
+            assert not unmarked, f"{name}: office text without lang=de: {unmarked}"
         check_axe(page)
 
     def visit(self, path: str, name: str) -> None:

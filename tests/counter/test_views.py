@@ -145,7 +145,7 @@ def test_phone_page_shows_only_own_ticket(client, office, clock):
     ops.call_next(office.counters[1], at(9, 2))
     db.session.commit()
     page = client.get(f"/t/{mine.status_token}", query_string={"lang": "en"})
-    assert "Your turn: Schalter 2" in page.get_data(as_text=True)
+    assert 'Your turn: <span lang="de">Schalter 2</span>' in page.get_data(as_text=True)
 
 
 def test_kiosk_walk_in_only_public_services(client, office, now, clock):
