@@ -11,10 +11,12 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from terminvergabe.admin.models import AuditEntry
 from terminvergabe.booking.models import Appointment, StaffMember
 from terminvergabe.db import db
+from terminvergabe.i18n import office_text
 from terminvergabe.time import now as clock
 
 
@@ -109,16 +111,17 @@ def action_label(action: str) -> str:
     return action_labels().get(action, action)
 
 
-def describe(entry: AuditEntry) -> str:
-    """The facts of an entry as a short line: ticket, counter, and what else it holds."""
+def describe(entry: AuditEntry) -> Markup:
+    """The facts of an entry as a short line: ticket, counter, and what else it holds (counter
+    names and reasons as the office typed them, marked as German)."""
     details = entry.details or {}
     parts = []
     if details.get("ticket"):
         parts.append(_("Ticket %(number)s", number=details["ticket"]))
     if details.get("counter"):
-        parts.append(_("at %(counter)s", counter=details["counter"]))
+        parts.append(escape(_("at %(counter)s")) % {"counter": office_text(details["counter"])})
     if details.get("to_counter"):
-        parts.append(_("to %(counter)s", counter=details["to_counter"]))
+        parts.append(escape(_("to %(counter)s")) % {"counter": office_text(details["to_counter"])})
     if details.get("calls"):
         parts.append(_("call %(count)d", count=details["calls"]))
     if details.get("late"):
@@ -126,7 +129,7 @@ def describe(entry: AuditEntry) -> str:
     if details.get("end_of_day"):
         parts.append(_("by the end-of-day job"))
     if details.get("reason"):
-        parts.append(str(details["reason"]))
+        parts.append(office_text(str(details["reason"])))
     if entry.action == "queue_settings":
         names = _queue_setting_names()
         policies = {"walk_in": _("walk-in"), "refuse": _("refused")}
@@ -135,7 +138,7 @@ def describe(entry: AuditEntry) -> str:
             for name, (old, new) in sorted(details.items())
             if name in names
         )
-    return " · ".join(parts)
+    return Markup(" · ").join(parts)
 
 
 def _queue_setting_names() -> dict[str, str]:

@@ -181,7 +181,7 @@ def test_erase_refuses_while_appointments_are_upcoming_then_erases(client, offic
         data={"email": "erika@example.org", "action": "erase"},
     )
     assert response.status_code == 409
-    assert "cancel them first" in response.get_data(as_text=True)
+    assert "Please cancel it first" in response.get_data(as_text=True)
     operations.cancel(db.session.get(Appointment, a.id), now, by="office")
     db.session.commit()
     response = client.post(

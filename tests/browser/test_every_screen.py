@@ -119,7 +119,7 @@ def scene(live_server, now, app):
     waiting = counter_ops.walk_in(office, personal.id, now)
     counter_ops.walk_in(office, personal.id, now, priority=True)
     db.session.flush()
-    counter_ops.call_next(office.counters[0], now)
+    counter_ops.call_next(office.counters[0], now, clerk)  # an audit entry with a counter
     # the priority ticket was called first; the two others wait
     db.session.flush()
     called_token = counter_ops.active_ticket(office.counters[0]).status_token
