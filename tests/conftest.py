@@ -10,11 +10,16 @@ import tempfile
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 
 from terminvergabe import create_app
 from terminvergabe.db import db
 from terminvergabe.limiter import limiter
 from tests import factories
+
+# Property tests judge results, not speed: a busy machine must not fail them.
+settings.register_profile("project", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("project")
 
 TEST_DATABASE_URL = os.environ.get("TERMINVERGABE_TEST_DATABASE_URL")
 
