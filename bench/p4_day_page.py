@@ -30,7 +30,7 @@ from bench.p2_booking_rush import (  # noqa: E402
 )
 from terminvergabe import create_app  # noqa: E402
 
-CACHE = "TERMINVERGABE_AVAILABILITY_CACHE_SECONDS"
+CACHE = "TERMINVERGABE_DAY_PAGE_CACHE_SECONDS"
 
 
 def serve(module: str, port: int, workers: int, env: dict) -> subprocess.Popen:
@@ -104,7 +104,7 @@ def main():
         "TERMINVERGABE_SECRET_KEY": "bench-secret",
     }
     figures = {}
-    # As configured (the page kept for AVAILABILITY_CACHE_SECONDS, default 10), and rendered
+    # As configured (the page kept for DAY_PAGE_CACHE_SECONDS, default 10), and rendered
     # afresh for every request (0): what a visitor gets in a rush, and what one page costs.
     for name, seconds in (("kept", "10"), ("fresh", "0")):
         port = free_port()
@@ -135,7 +135,7 @@ def main():
     print(f"  bare endpoint {bare_rate:8.1f} req/s  ({bare_info})")
     print(f"  ratio         {day_rate / bare_rate:.1%} (target >= 50%)")
     print(
-        f"  day page rendered for every request (AVAILABILITY_CACHE_SECONDS=0): "
+        f"  day page rendered for every request (DAY_PAGE_CACHE_SECONDS=0): "
         f"{fresh_rate:.1f} req/s ({fresh_info}), {fresh_rate / bare_rate:.1%} of bare"
     )
 

@@ -45,6 +45,7 @@ def app():
                 "MAIL_SUPPRESS_SEND": True,
                 # Tests write appointments behind the operations' back; see test_schedule_cache.
                 "AVAILABILITY_CACHE_SECONDS": 0,
+                "DAY_PAGE_CACHE_SECONDS": 0,
                 # Bot defences off by default in tests of other features (a test client makes
                 # many holds from one address); tests/fairness switches them on per office.
                 "ALTCHA_REQUIRED_DEFAULT": False,

@@ -1,7 +1,7 @@
 """Keeping a rendered page of free times for a few seconds.
 
 Everyone in a rush looks at the same few days, so the page of one day is kept for
-AVAILABILITY_CACHE_SECONDS (default 10), under a key that holds the office's schedule stamp,
+DAY_PAGE_CACHE_SECONDS (default 10), under a key that holds the office's schedule stamp,
 the full path with its query, the language and the minute. It is dropped at once when this
 process holds, books or releases a time of the office; a booking made through another
 process, or a change of the office, its services or staffing (a new stamp), shows within
@@ -37,7 +37,7 @@ _kept: OrderedDict[tuple, tuple[float, object]] = OrderedDict()
 _lock = threading.Lock()
 
 # What a kept page depends on besides the request: built once, read at most once per
-# AVAILABILITY_CACHE_SECONDS and office.
+# DAY_PAGE_CACHE_SECONDS and office.
 _OFFICE_STAMP = (
     sa.select(Office.id, Office.schedule_stamp, FairnessSetting.altcha_required)
     .outerjoin(FairnessSetting, FairnessSetting.office_id == Office.id)
@@ -47,7 +47,7 @@ _OFFICE_STAMP = (
 
 def kept_page(slug: str, now: dt.datetime, render: Callable[[], str]) -> str:
     """`render()` (a page of the office `slug`), or its copy from the last few seconds."""
-    seconds = current_app.config.get("AVAILABILITY_CACHE_SECONDS", 10)
+    seconds = current_app.config.get("DAY_PAGE_CACHE_SECONDS", 10)
     if seconds <= 0 or session.get("_flashes"):
         return render()
     office = _recent(

@@ -18,13 +18,13 @@ SECONDS = 10
 @pytest.fixture
 def kept_pages(app_ctx, monkeypatch):
     """Pages kept for SECONDS; the returned list holds a clock offset the test can move."""
-    app_ctx.config["AVAILABILITY_CACHE_SECONDS"] = SECONDS
+    app_ctx.config["DAY_PAGE_CACHE_SECONDS"] = SECONDS
     page_cache.clear()
     offset = [0.0]
     real = page_cache.time.monotonic
     monkeypatch.setattr(page_cache.time, "monotonic", lambda: real() + offset[0])
     yield offset
-    app_ctx.config["AVAILABILITY_CACHE_SECONDS"] = 0
+    app_ctx.config["DAY_PAGE_CACHE_SECONDS"] = 0
     page_cache.clear()
 
 
