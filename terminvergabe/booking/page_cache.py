@@ -97,21 +97,4 @@ def clear() -> None:
         _kept.clear()
 
 
-def _forget_office_of(appointment, **_kwargs) -> None:
-    forget(appointment.office_id)
-
-
-def _forget_released(office, **_kwargs) -> None:
-    forget(office.id)
-
-
-for _signal in (
-    signals.appointment_held,
-    signals.appointment_pending,
-    signals.appointment_confirmed,
-    signals.appointment_rebooked,
-    signals.appointment_cancelled,
-    signals.appointment_expired,
-):
-    _signal.connect(_forget_office_of, weak=False)
-signals.time_released.connect(_forget_released, weak=False)
+signals.on_times_changed(forget)

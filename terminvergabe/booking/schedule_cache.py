@@ -231,24 +231,8 @@ def forget_days(office_id: int) -> None:
                 known.checked = float("-inf")
 
 
-def _forget_office_of(appointment, **_kwargs) -> None:
-    forget_days(appointment.office_id)
-
-
-def _forget_released(office, **_kwargs) -> None:
-    forget_days(office.id)
-
-
-for _signal in (
-    signals.appointment_held,
-    signals.appointment_pending,
-    signals.appointment_confirmed,
-    signals.appointment_rebooked,
-    signals.appointment_cancelled,
-    signals.appointment_expired,
-):
-    _signal.connect(_forget_office_of, weak=False)
-signals.time_released.connect(_forget_released, weak=False)
+# The name is looked up at each call, so that a test can stand in for another process.
+signals.on_times_changed(lambda office_id: forget_days(office_id))
 
 
 # -- change notes ----------------------------------------------------------------------------

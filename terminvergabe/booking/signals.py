@@ -12,3 +12,20 @@ appointment_rebooked = _signals.signal("appointment-rebooked")  # kwargs: previo
 appointment_cancelled = _signals.signal("appointment-cancelled")  # kwargs: by ("citizen"/"office")
 appointment_expired = _signals.signal("appointment-expired")
 time_released = _signals.signal("time-released")  # kwargs: office, counter_id, start_at, end_at
+
+_CHANGING_AN_APPOINTMENT = (
+    appointment_held,
+    appointment_pending,
+    appointment_confirmed,
+    appointment_rebooked,
+    appointment_cancelled,
+    appointment_expired,
+)
+
+
+def on_times_changed(receiver) -> None:
+    """Call `receiver(office_id)` whenever a time of that office is taken or given back in this
+    process: for what a process keeps about free times."""
+    for signal in _CHANGING_AN_APPOINTMENT:
+        signal.connect(lambda appointment, **_kw: receiver(appointment.office_id), weak=False)
+    time_released.connect(lambda office, **_kw: receiver(office.id), weak=False)
