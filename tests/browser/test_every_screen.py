@@ -172,7 +172,7 @@ def scene(live_server, now, app):
 
     waitlist_mail.waitlist_mail.connect(keep)
     saved = {
-        key: app.config.get(key)
+        key: app.config.get(key, _UNSET)
         for key in ("FAIRNESS_LIMIT_WAITLIST", "FAIRNESS_LIMIT_WAITLIST_EMAIL", "LOGIN_RATE_LIMIT")
     }
     app.config.update(
@@ -182,9 +182,16 @@ def scene(live_server, now, app):
     )
     limiter.reset()
     yield result
-    app.config.update(saved)
+    for key, value in saved.items():  # a setting that was not there goes again
+        if value is _UNSET:
+            app.config.pop(key, None)
+        else:
+            app.config[key] = value
     waitlist_mail.waitlist_mail.disconnect(keep)
     limiter.reset()
+
+
+_UNSET = object()
 
 
 class Checker:
