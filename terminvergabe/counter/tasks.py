@@ -34,13 +34,15 @@ def closing_at(office: Office, day: dt.date) -> dt.datetime:
     return closing or local_midnight(day + dt.timedelta(days=1), office.zone)
 
 
-def missed_after(appointment: Appointment, office: Office, settings: QueueSettings) -> dt.datetime:
-    """The moment a not-checked-in appointment counts as missed: the office has closed that day,
-    the appointment is over, and even a late check-in (tolerance) is no longer possible. A
-    past day is always over."""
+def missed_after(
+    appointment: Appointment, office: Office, settings: QueueSettings, closing: dt.datetime
+) -> dt.datetime:
+    """The moment a not-checked-in appointment counts as missed: the office has closed that day
+    (`closing`), the appointment is over, and even a late check-in (tolerance) is no longer
+    possible. A past day is always over."""
     day = local_date(appointment.start_at, office.zone)
     late = appointment.start_at + dt.timedelta(minutes=settings.late_minutes)
-    latest = max(closing_at(office, day), appointment.end_at, late)
+    latest = max(closing, appointment.end_at, late)
     return min(latest, local_midnight(day + dt.timedelta(days=1), office.zone))
 
 
@@ -72,9 +74,13 @@ def mark_missed_appointments(office: Office, now: dt.datetime) -> int:
         )
     ).all()
     settings = QueueSettings.for_office(office.id)
+    closings: dict[dt.date, dt.datetime] = {}  # one query per day, not per appointment
     count = 0
     for appointment in candidates:
-        if now >= missed_after(appointment, office, settings):
+        day = local_date(appointment.start_at, office.zone)
+        if day not in closings:
+            closings[day] = closing_at(office, day)
+        if now >= missed_after(appointment, office, settings, closings[day]):
             ops.mark_missed(appointment, now)
             count += 1
     return count
