@@ -2,7 +2,6 @@
 member (issue 5, item 4), in the same transaction as the change, and the admin audit page shows
 them in the reader's language."""
 
-import pytest
 import sqlalchemy as sa
 
 from terminvergabe.admin.models import AuditEntry
@@ -11,21 +10,8 @@ from terminvergabe.auth.models import DeviceKind
 from terminvergabe.counter import operations as ops
 from terminvergabe.counter.models import Ticket
 from terminvergabe.db import db
-from tests.auth.staff import create_staff_set, log_in
+from tests.auth.staff import log_in
 from tests.counter.helpers import at, book, service
-
-
-@pytest.fixture
-def staff(office):
-    return create_staff_set(office)
-
-
-@pytest.fixture
-def clock(app):
-    def set_time(hour, minute=0):
-        app.config["FROZEN_NOW"] = at(hour, minute)
-
-    return set_time
 
 
 def log():

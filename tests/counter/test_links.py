@@ -12,13 +12,8 @@ from terminvergabe.auth.models import DeviceKind
 from terminvergabe.config import DEFAULTS
 from terminvergabe.counter.models import Ticket
 from terminvergabe.db import db
-from tests.auth.staff import create_staff_set, log_in
+from tests.auth.staff import log_in
 from tests.counter.helpers import at, service
-
-
-@pytest.fixture
-def staff(office):
-    return create_staff_set(office)
 
 
 @pytest.fixture

@@ -1,27 +1,12 @@
 import json
 
-import pytest
-
 from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import DeviceKind
 from terminvergabe.counter import operations as ops
 from terminvergabe.counter.models import Ticket, TicketStatus
 from terminvergabe.db import db
-from tests.auth.staff import create_staff_set, log_in
+from tests.auth.staff import log_in
 from tests.counter.helpers import at, book, service
-
-
-@pytest.fixture
-def staff(office):
-    return create_staff_set(office)
-
-
-@pytest.fixture
-def clock(app):
-    def set_time(hour, minute=0):
-        app.config["FROZEN_NOW"] = at(hour, minute)
-
-    return set_time
 
 
 def test_front_desk_checks_in_by_code_and_prints(client, office, staff, now, clock):
