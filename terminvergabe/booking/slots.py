@@ -154,17 +154,19 @@ def first_free_start(
     earliest: dt.datetime,
 ) -> dt.datetime | None:
     """The earliest free start of a day, or None; stops at the first one found per counter."""
-    found = None
-    for counter in counters:
-        for window in free_windows(counter, services):
-            for start in _starts_in(window, minutes, slot_minutes, zone, earliest):
-                if found is None or start < found:
-                    found = start
-                break
-            else:
-                continue
-            break
-    return found
+    firsts = (
+        _first_start(counter, services, minutes, slot_minutes, zone, earliest)
+        for counter in counters
+    )
+    return min((start for start in firsts if start is not None), default=None)
+
+
+def _first_start(counter, services, minutes, slot_minutes, zone, earliest) -> dt.datetime | None:
+    for window in free_windows(counter, services):  # in time order
+        start = next(_starts_in(window, minutes, slot_minutes, zone, earliest), None)
+        if start is not None:
+            return start
+    return None
 
 
 def has_free_start(
