@@ -9,6 +9,8 @@ those seconds in every process. Nothing is decided on a kept page: a hold always
 times out afresh and says "just taken" with the nearest free times.
 
 Each visitor's own CSRF token goes into the forms: the kept copy has a placeholder instead.
+Signing that token costs more than serving the kept page, so a returning visitor's signed
+token is reused for the same few seconds (it stays valid: it signs the token in their session).
 A page with flashed messages is the visitor's own and never kept.
 """
 
@@ -31,10 +33,45 @@ from terminvergabe.db import read_row
 from terminvergabe.fairness.models import FairnessSetting
 
 CSRF_SLOT = "\x00csrf-token\x00"
-MAX_KEPT = 1024
 
-_kept: OrderedDict[tuple, tuple[float, object]] = OrderedDict()
-_lock = threading.Lock()
+
+class _Recent:
+    """Values kept for a few seconds; at most `size` of them, the oldest go first."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.entries: OrderedDict[tuple, tuple[float, object]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple, seconds: float, build: Callable[[], object]):
+        """`build()` or its result from at most `seconds` ago. Two threads may build the same
+        entry at once; both results are equal."""
+        clock = time.monotonic()
+        with self.lock:
+            entry = self.entries.get(key)
+        if entry is not None and entry[0] > clock:
+            return entry[1]
+        value = build()
+        with self.lock:
+            self.entries[key] = (clock + seconds, value)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return value
+
+    def drop(self, first: object) -> None:
+        """Drop the entries whose key starts with `first`."""
+        with self.lock:
+            for key in [key for key in self.entries if key[0] == first]:
+                del self.entries[key]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+_pages = _Recent(1024)
+_signed_tokens = _Recent(8192)  # by the token in the visitor's session
 
 # What a kept page depends on besides the request: built once, read at most once per
 # DAY_PAGE_CACHE_SECONDS and office.
@@ -50,7 +87,7 @@ def kept_page(slug: str, now: dt.datetime, render: Callable[[], str]) -> str:
     seconds = current_app.config.get("DAY_PAGE_CACHE_SECONDS", 10)
     if seconds <= 0 or session.get("_flashes"):
         return render()
-    office = _recent(
+    office = _pages.get(
         ("office stamp", slug), seconds, lambda: read_row(_OFFICE_STAMP, {"slug": slug})
     )
     if office is None:
@@ -66,35 +103,24 @@ def kept_page(slug: str, now: dt.datetime, render: Callable[[], str]) -> str:
     def build() -> str:
         return render().replace(generate_csrf(), CSRF_SLOT)
 
-    return _recent(key, seconds, build).replace(CSRF_SLOT, generate_csrf())
+    return _pages.get(key, seconds, build).replace(CSRF_SLOT, _csrf_token(seconds))
 
 
-def _recent(key: tuple, seconds: float, build: Callable[[], object]):
-    """`build()` or its result from at most `seconds` ago. Two threads may build the same
-    entry at once; both results are equal."""
-    clock = time.monotonic()
-    with _lock:
-        entry = _kept.get(key)
-    if entry is not None and entry[0] > clock:
-        return entry[1]
-    value = build()
-    with _lock:
-        _kept[key] = (clock + seconds, value)
-        _kept.move_to_end(key)
-        while len(_kept) > MAX_KEPT:
-            _kept.popitem(last=False)
-    return value
+def _csrf_token(seconds: float) -> str:
+    """The visitor's signed CSRF token; a new visitor's is made (and their session started)."""
+    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if raw is None:
+        return generate_csrf()
+    return _signed_tokens.get((raw,), seconds, generate_csrf)
 
 
 def forget(office_id: int) -> None:
-    with _lock:
-        for key in [key for key in _kept if key[0] == office_id]:
-            del _kept[key]
+    _pages.drop(office_id)
 
 
 def clear() -> None:
-    with _lock:
-        _kept.clear()
+    _pages.clear()
+    _signed_tokens.clear()
 
 
 signals.on_times_changed(forget)

@@ -54,6 +54,25 @@ def test_a_kept_page_carries_each_visitors_own_csrf_token(app_ctx, office, kept_
     assert "\x00" not in page_a + page_b
 
 
+def test_a_returning_visitors_reused_token_holds_a_time(app_ctx, office, kept_pages):
+    """The signed token is reused for a returning visitor; it must still pass the CSRF check."""
+    app_ctx.config["WTF_CSRF_ENABLED"] = True
+    try:
+        visitor = app_ctx.test_client()
+        visit(visitor, day_url(office))  # starts the session
+        visit(visitor, day_url(office))  # signs its token and keeps the signed token
+        page = visit(visitor, day_url(office))  # the kept signed token
+        (token,) = re.findall(r'name="csrf_token" value="([^"]+)"', page)
+        form = {"csrf_token": token, "s": passports(office), "start": starts_on(page)[0]}
+        g.pop("csrf_token", None)
+        assert visitor.post(f"/o/{office.slug}/hold", data=form).status_code == 303
+        g.pop("csrf_token", None)
+        stranger = app_ctx.test_client()
+        assert stranger.post(f"/o/{office.slug}/hold", data=form).status_code == 400
+    finally:
+        app_ctx.config["WTF_CSRF_ENABLED"] = False
+
+
 def test_a_time_held_through_this_process_is_gone_at_once(client, office, now, kept_pages):
     assert TUESDAY_10.isoformat() in starts_on(text(client.get(day_url(office))))
     for _ in office.counters:  # every counter's 10:00
