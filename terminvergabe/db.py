@@ -6,8 +6,9 @@ import zlib
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 
 class Base(DeclarativeBase):
@@ -98,13 +99,39 @@ def lock_row(model, id_, skip_locked: bool = False):
     after the other on the current state instead of overwriting each other. With
     `skip_locked`, a row another transaction holds is skipped (None). SQLite ignores FOR
     UPDATE; there every transaction holds the write lock from its start.
+
+    A row this transaction has locked already is not read again: nobody else can have
+    changed it since (a confirmation that first expires a lapsed hold locks once).
     """
-    return db.session.scalar(
+    locked = db.session.info.setdefault(_LOCKED_ROWS, set())
+    if (model, id_) in locked:
+        return db.session.get(model, id_)
+    row = db.session.scalar(
         sa.select(model)
         .where(model.id == id_)
         .with_for_update(skip_locked=skip_locked)
         .execution_options(populate_existing=True)
     )
+    if row is not None:
+        locked.add((model, id_))
+    return row
+
+
+_LOCKED_ROWS = "locked_rows"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locked_rows(session, transaction) -> None:
+    # Also at the end of a savepoint: a lock taken inside one that is rolled back is released.
+    session.info.pop(_LOCKED_ROWS, None)
+
+
+def insert_or_ignore(model):
+    """INSERT ... ON CONFLICT DO NOTHING: a row that would break a unique constraint is
+    skipped (`.returning(...)` then gives nothing)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model).on_conflict_do_nothing()
+    return sqlite.insert(model).on_conflict_do_nothing()
 
 
 def is_postgresql() -> bool:

@@ -262,8 +262,11 @@ def _units(start_at: dt.datetime, end_at: dt.datetime) -> list[dt.datetime]:
     return units
 
 
-def _claim(appointment: Appointment, counter_id: int, now: dt.datetime, expires_at) -> bool:
-    """Claim the appointment's time on a counter; False when any unit is taken.
+def _claim(
+    appointment: Appointment, counter_id: int, now: dt.datetime, expires_at, new: bool = False
+) -> bool:
+    """Claim the appointment's time on a counter; False when any unit is taken. A `new`
+    appointment owns no claims yet; a moved one keeps those it has.
 
     Lapsed claims in the range are deleted first. The unique constraint on (counter, unit)
     decides between racing clients: only one insert of a unit can commit.
@@ -278,15 +281,7 @@ def _claim(appointment: Appointment, counter_id: int, now: dt.datetime, expires_
                     SlotClaim.expires_at <= now,
                 )
             )
-            owned = set(
-                db.session.scalars(
-                    sa.select(SlotClaim.start_at).where(
-                        SlotClaim.counter_id == counter_id,
-                        SlotClaim.start_at.in_(units),
-                        SlotClaim.appointment_id == appointment.id,
-                    )
-                )
-            )
+            owned = set() if new else _owned_units(appointment, counter_id, units)
             missing = [unit for unit in units if unit not in owned]
             if missing:
                 db.session.execute(
@@ -304,6 +299,18 @@ def _claim(appointment: Appointment, counter_id: int, now: dt.datetime, expires_
     except IntegrityError:
         return False
     return True
+
+
+def _owned_units(appointment: Appointment, counter_id: int, units: list) -> set[dt.datetime]:
+    return set(
+        db.session.scalars(
+            sa.select(SlotClaim.start_at).where(
+                SlotClaim.counter_id == counter_id,
+                SlotClaim.start_at.in_(units),
+                SlotClaim.appointment_id == appointment.id,
+            )
+        )
+    )
 
 
 def _set_claim_expiry(appointment: Appointment, now: dt.datetime, expires_at) -> None:
@@ -376,9 +383,10 @@ def hold(
     end_at = start_at + dt.timedelta(minutes=selection_minutes(office, chosen))
     expires_at = now + dt.timedelta(minutes=hold_minutes or office.hold_minutes)
     for counter_id in counters:
-        appointment = _new_appointment(office, chosen, counter_id, start_at, end_at, now, locale)
-        appointment.hold_expires_at = expires_at
-        if _claim(appointment, counter_id, now, expires_at):
+        appointment = _new_appointment(
+            office, chosen, counter_id, start_at, end_at, now, locale, expires_at
+        )
+        if _claim(appointment, counter_id, now, expires_at, new=True):
             signals.appointment_held.send(appointment)
             return appointment
         db.session.delete(appointment)
@@ -386,7 +394,9 @@ def hold(
     raise _taken(office, selection, start_at, now)
 
 
-def _new_appointment(office, chosen, counter_id, start_at, end_at, now, locale) -> Appointment:
+def _new_appointment(
+    office, chosen, counter_id, start_at, end_at, now, locale, hold_expires_at
+) -> Appointment:
     for _attempt in range(5):
         appointment = Appointment(
             office=office,
@@ -399,6 +409,7 @@ def _new_appointment(office, chosen, counter_id, start_at, end_at, now, locale) 
             checkin_token=secrets.token_urlsafe(18),
             locale=locale,
             created_at=now,
+            hold_expires_at=hold_expires_at,
             items=[AppointmentItem(service=s, quantity=q) for s, q in chosen.items()],
         )
         try:

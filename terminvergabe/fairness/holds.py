@@ -56,14 +56,21 @@ def setting(office: Office) -> FairnessSetting | None:
 
 
 def altcha_required(office: Office) -> bool:
-    row = setting(office)
+    return _altcha_required(setting(office))
+
+
+def max_open_holds(office: Office) -> int:
+    return _max_open_holds(setting(office))
+
+
+# Of the office's setting row, or the defaults where it has none (row None).
+def _altcha_required(row: FairnessSetting | None) -> bool:
     if row is not None:
         return row.altcha_required
     return bool(current_app.config["ALTCHA_REQUIRED_DEFAULT"])
 
 
-def max_open_holds(office: Office) -> int:
-    row = setting(office)
+def _max_open_holds(row: FairnessSetting | None) -> int:
     if row is not None and row.max_open_holds is not None:
         return row.max_open_holds
     return int(current_app.config["FAIRNESS_MAX_OPEN_HOLDS"])
@@ -99,17 +106,17 @@ def guard_hold(office: Office, now: dt.datetime) -> None:
     one, or more open holds than the office allows one client. The last is counted again
     under a lock once the time is claimed (see _record_client); this first count refuses
     before any work is done."""
-    if altcha_required(office):
+    row = setting(office)  # read once: for an office without a row, every read asks again
+    if _altcha_required(row):
         payload = altcha_payload()
         if payload:
             altcha.verify_and_spend(payload)
         else:
             limits.hit("FAIRNESS_LIMIT_HOLD_WITHOUT_POW", "hold-without-pow")
-    _refuse_over_cap(office, now, *client_keys())
+    _refuse_over_cap(_max_open_holds(row), now, *client_keys())
 
 
-def _refuse_over_cap(office: Office, now: dt.datetime, ip_key: str, session_key) -> None:
-    cap = max_open_holds(office)
+def _refuse_over_cap(cap: int, now: dt.datetime, ip_key: str, session_key) -> None:
     if open_holds(now, ip_key, session_key) >= cap:
         raise DomainError(
             "too_many_holds",
@@ -136,7 +143,9 @@ def _record_client(appointment: Appointment, **_kwargs) -> None:
         return
     ip_key, session_key = client_keys()
     lock_key(f"open-holds:{ip_key}")
-    _refuse_over_cap(appointment.office, appointment.created_at, ip_key, session_key)
+    _refuse_over_cap(
+        max_open_holds(appointment.office), appointment.created_at, ip_key, session_key
+    )
     db.session.add(
         HoldClient(
             appointment_id=appointment.id,

@@ -19,10 +19,9 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
 from terminvergabe.booking.models import Appointment
-from terminvergabe.db import db
+from terminvergabe.db import db, insert_or_ignore
 from terminvergabe.notify import payload as payloads
 from terminvergabe.notify.models import OutboxMessage, OutboxStatus
 
@@ -40,30 +39,20 @@ def enqueue(
     now: dt.datetime,
     dedupe_key: str | None = None,
     **extra,
-) -> OutboxMessage | None:
-    """Write a mail to the outbox in the current transaction; None when the appointment has no
-    address or a message with the same dedupe key exists already."""
+) -> int | None:
+    """Write a mail to the outbox in the current transaction: the new message's id, or None
+    when the appointment has no address or a message with the same dedupe key exists already."""
     if not appointment.citizen_email:
         return None
-    message = OutboxMessage(
+    return _queue(
         kind=kind,
         appointment_id=appointment.id,
         recipient=appointment.citizen_email,
         locale=appointment.locale,
         payload=payloads.snapshot(appointment, now, **extra),
         dedupe_key=dedupe_key,
-        message_id=_new_message_id(),
-        status=OutboxStatus.QUEUED,
-        created_at=now,
-        next_attempt_at=now,
+        now=now,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-            db.session.flush()
-    except IntegrityError:
-        return None
-    return message
 
 
 def withdraw_queued(appointment: Appointment, kind: str) -> int:
@@ -89,10 +78,10 @@ def enqueue_text(
     now: dt.datetime,
     html: str | None = None,
     dedupe_key: str | None = None,
-) -> OutboxMessage | None:
+) -> int | None:
     """Queue a mail that another package rendered itself (waitlist offers and the like), with
     the same delivery guarantees; the caller renders it in the citizen's locale."""
-    message = OutboxMessage(
+    return _queue(
         kind=kind,
         appointment_id=None,
         recipient=to,
@@ -107,18 +96,25 @@ def enqueue_text(
             "created_at": now.isoformat(),
         },
         dedupe_key=dedupe_key,
-        message_id=_new_message_id(),
-        status=OutboxStatus.QUEUED,
-        created_at=now,
-        next_attempt_at=now,
+        now=now,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-            db.session.flush()
-    except IntegrityError:
-        return None
-    return message
+
+
+def _queue(now: dt.datetime, **values) -> int | None:
+    """Insert one queued message unless its dedupe key is taken (then None): one statement,
+    where a savepoint to catch the duplicate would cost two more round trips."""
+    statement = (
+        insert_or_ignore(OutboxMessage)
+        .values(
+            **values,
+            message_id=_new_message_id(),
+            status=OutboxStatus.QUEUED,
+            created_at=now,
+            next_attempt_at=now,
+        )
+        .returning(OutboxMessage.id)
+    )
+    return db.session.scalar(statement)
 
 
 def _new_message_id() -> str:

@@ -244,7 +244,7 @@ def test_without_the_unique_constraint_several_clients_win(
     clients = 10
     window = threading.Barrier(clients)
 
-    def check_then_insert(appointment, counter_id, now, expires_at):
+    def check_then_insert(appointment, counter_id, now, expires_at, new=False):
         units = operations._units(appointment.start_at, appointment.end_at)
         taken = db.session.scalar(
             sa.select(sa.func.count())

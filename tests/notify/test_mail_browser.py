@@ -7,8 +7,9 @@ import os
 import pytest
 
 from terminvergabe.notify import mails, qr
-from tests.browser.conftest import (
+from tests.browser.conftest import (  # noqa: F401  (fixtures used by name)
     CHROMIUM,
+    browser_type_launch_args,
     check_axe,
     check_html,
     missing,
