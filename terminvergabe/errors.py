@@ -1,7 +1,11 @@
 """Errors a person can read: translated pages for the browser, JSON with a stable code for the API.
 No traceback ever reaches a user."""
 
-from flask import jsonify, render_template, request
+import contextlib
+import sqlite3
+
+import sqlalchemy as sa
+from flask import g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -36,7 +40,49 @@ def _messages() -> dict[int, str]:
         405: _("This action is not possible here."),
         429: _("Too many requests. Please wait a moment and try again."),
         500: _("Something went wrong on our side. Nothing was changed. Please try again."),
+        503: _(
+            "The service is briefly unavailable. Nothing was changed. Please try again in a moment."
+        ),
     }
+
+
+# How long a client is asked to wait while the database is unreachable: about as long as a
+# PostgreSQL restart or failover takes.
+RETRY_AFTER_SECONDS = 5
+
+# PostgreSQL SQLSTATEs of a server that cannot be reached or takes no connection now: connection
+# exceptions (class 08), shutdown, crash recovery, start-up (57P01-57P03), too many
+# connections (53300). Deadlocks, serialization failures and lock or statement timeouts are
+# not among them: the server is there, and at READ COMMITTED with the locks the operations take
+# they point to a mistake in the code (or a timeout set too short), which deserves its traceback;
+# the 500 page says that nothing was changed and to try again as well.
+_UNREACHABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` says that the database cannot be reached right now (restart, failover,
+    dropped connection, no free connection in the pool) rather than that a statement is wrong."""
+    if isinstance(error, sa.exc.DisconnectionError | sa.exc.TimeoutError):
+        return True
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    if error.connection_invalidated:  # the driver lost the connection in the middle of a request
+        return True
+    if not isinstance(error, sa.exc.OperationalError):
+        return False
+    if isinstance(error.orig, sqlite3.Error):  # the file cannot be opened (missing, no access)
+        return getattr(error.orig, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_CANTOPEN
+    # psycopg: no SQLSTATE when the client could not connect at all (refused, timed out)
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(_UNREACHABLE_SQLSTATES)
+
+
+def _rollback() -> None:
+    """End the session's transaction. When its connection is already gone the rollback fails,
+    but it has dropped the connection and the transaction with it; an error handler must not
+    fail in turn."""
+    with contextlib.suppress(sa.exc.SQLAlchemyError):
+        db.session.rollback()
 
 
 def error_response(status: int, code: str, message: str, **details):
@@ -75,8 +121,31 @@ def init_app(app) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
-        db.session.rollback()
+        _rollback()
+        if database_unavailable(error):
+            return database_outage(error)
         app.logger.exception("unhandled error", exc_info=error)
         return error_response(500, "internal", _messages()[500])
+
+    def database_outage(error: Exception):
+        # One line, no traceback: during a restart every request in flight ends here. The
+        # endpoint, not the path, which can carry a manage or device token; the driver's first
+        # line only, as the full text can carry the statement's parameters (names, addresses).
+        reason = str(getattr(error, "orig", None) or error).partition("\n")[0]
+        app.logger.warning(
+            "database unavailable: %s %s: %s", request.method, request.endpoint, reason
+        )
+        g.staff = None  # the page must not look the staff member up again (auth/access.py)
+        g.database_outage = True
+        return error_response(503, "unavailable", _messages()[503])
+
+    # Registered before the rate limiter (create_app), so it runs after it: on a rate-limited
+    # route Flask-Limiter sets Retry-After to the end of the rate window, minutes away, while
+    # the database is back within seconds.
+    @app.after_request
+    def retry_after_outage(response):
+        if g.pop("database_outage", False):
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     app.register_error_handler(InternalServerError, unexpected_error)

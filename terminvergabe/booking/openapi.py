@@ -59,7 +59,7 @@ _ERROR = {
                         "malformed_json, unsupported_media_type, bad_selection, bad_date, "
                         "bad_start, no_service, unknown_service, quantity, slot_taken, "
                         "hold_expired, not_held, email_cap, cancelled, cancel_deadline, "
-                        "rebook_deadline, http_404, http_405, http_429, internal."
+                        "rebook_deadline, http_404, http_405, http_429, internal, unavailable."
                     ),
                 },
                 "message": {
@@ -398,7 +398,7 @@ def _operation(
         "operationId": operation_id,
         "summary": summary,
         "parameters": [_param(p) for p in (*parameters, "lang")],
-        "responses": {**responses, "default": _error("Any other error.")},
+        "responses": {**responses, **_UNAVAILABLE, "default": _error("Any other error.")},
     }
     if body:
         operation["requestBody"] = {
@@ -423,6 +423,12 @@ _TOO_MANY = {
     "429": _error(
         "Too many requests (Retry-After says when to try again), or too many open holds "
         "(code too_many_holds)."
+    )
+}
+_UNAVAILABLE = {
+    "503": _error(
+        "The database cannot be reached for a moment (code unavailable); nothing was changed. "
+        "Retry-After says when to try again."
     )
 }
 _NOT_FOUND = {"404": _error("No office (or appointment) with this name (or token).")}
