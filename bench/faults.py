@@ -86,12 +86,14 @@ class Cluster:
 
 class Rush:
     """Clients booking through the API until the time is up; connection errors are retried
-    (the server may be down for a moment), everything else is counted."""
+    (the server may be down for a moment), everything else is counted: 503 (the database could
+    not be reached, the client is asked to retry) apart from other 5xx (a fault of the app)."""
 
     def __init__(self, port_ref, slug, service_id, times):
         self.port_ref, self.slug, self.service_id, self.times = port_ref, slug, service_id, times
         self.lock = threading.Lock()
-        self.confirmed, self.unavailable, self.server_errors = 0, 0, 0
+        self.confirmed, self.unavailable = 0, 0
+        self.answered_503, self.other_5xx = 0, 0
         self.last_success = 0.0
         self.stop_at = time.monotonic() + RUSH_SECONDS
 
@@ -129,8 +131,10 @@ class Rush:
             if status == 200:
                 self.confirmed += 1
                 self.last_success = time.monotonic()
+            elif status == 503:
+                self.answered_503 += 1
             elif status >= 500:
-                self.server_errors += 1
+                self.other_5xx += 1
 
 
 def consistency(app) -> dict:
@@ -202,7 +206,8 @@ def killed_server(cluster, app, slug, service_id, times) -> int:
             "bookings before the kill": killed_at,
             "bookings in all": rush.confirmed,
             "requests refused while down": rush.unavailable,
-            "5xx answers": rush.server_errors,
+            "503 answers (database unreachable)": rush.answered_503,
+            "other 5xx answers": rush.other_5xx,
         },
     )
 
@@ -232,7 +237,8 @@ def restarted_database(cluster, app, slug, service_id, times) -> int:
             "bookings before the restart": before,
             "bookings in all": rush.confirmed,
             "bookings after the restart": "yes" if recovered else "none",
-            "5xx answers (during the restart)": rush.server_errors,
+            "503 answers (during the restart)": rush.answered_503,
+            "other 5xx answers": rush.other_5xx,
             **state,
         },
     )
