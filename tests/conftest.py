@@ -6,6 +6,7 @@ build the same schema."""
 
 import datetime as dt
 import os
+import socket
 import tempfile
 
 import pytest
@@ -102,3 +103,41 @@ def office(app_ctx):
     office = factories.create_office()
     db.session.commit()
     return office
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def take_database_down(app_ctx, tmp_path, monkeypatch):
+    """Call it to make the app's database unreachable: PostgreSQL on a port nobody listens on,
+    or an SQLite file in a folder that does not exist. What the test wrote before stays in the
+    real database, and the app is back on it after the test, or when the test calls the
+    function that `down()` returns."""
+    dead = []
+
+    def down():
+        real = db.engine
+        url = db.engine.url
+        if url.get_backend_name() == "postgresql":
+            url = url.set(port=_closed_port())
+        else:
+            url = url.set(database=str(tmp_path / "gone" / "test.sqlite3"))
+        engine = sa.create_engine(url, pool_pre_ping=True)
+        dead.append(engine)
+        db.session.remove()
+        monkeypatch.setitem(db.engines, None, engine)
+
+        def up():
+            db.session.remove()
+            db.engines[None] = real
+
+        return up
+
+    yield down
+    db.session.remove()
+    for engine in dead:
+        engine.dispose()

@@ -4,12 +4,12 @@ engine is swapped for one whose database cannot be reached, or the connection of
 cut before its commit."""
 
 import logging
-import socket
 
 import flask_babel
 import psycopg
 import pytest
 import sqlalchemy as sa
+from limits import parse
 
 from terminvergabe.booking.models import Appointment, SlotClaim
 from terminvergabe.db import db
@@ -26,36 +26,6 @@ def in_language(language: str, msgid: str) -> str:
     """What the catalog of `language` says for an English msgid."""
     with flask_babel.force_locale(language):
         return flask_babel.gettext(msgid)
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def take_database_down(app_ctx, tmp_path, monkeypatch):
-    """Call it to make the app's database unreachable: PostgreSQL on a port nobody listens on,
-    or an SQLite file in a folder that does not exist. What the test wrote before stays in the
-    real database, and the app is back on it after the test."""
-    dead = []
-
-    def down():
-        url = db.engine.url
-        if url.get_backend_name() == "postgresql":
-            url = url.set(port=_closed_port())
-        else:
-            url = url.set(database=str(tmp_path / "gone" / "test.sqlite3"))
-        engine = sa.create_engine(url, pool_pre_ping=True)
-        dead.append(engine)
-        db.session.remove()
-        monkeypatch.setitem(db.engines, None, engine)
-
-    yield down
-    db.session.remove()
-    for engine in dead:
-        engine.dispose()
 
 
 @pytest.fixture
@@ -157,6 +127,23 @@ def test_a_logged_in_clerk_gets_the_same_page(client, office, take_database_down
     ):
         assert_unavailable(response)
         assert UNAVAILABLE in response.get_data(as_text=True)
+
+
+def test_retries_during_an_outage_do_not_use_up_the_rate_limit(
+    app, client, office, take_database_down
+):
+    """A citizen who keeps trying while the database is down (the 503 asks them to) may still
+    reserve a time once it is back; answers other than 503 count as before."""
+    url = "/api/v1/offices/testamt/holds?lang=en"
+    body = hold_body(office)
+    allowed = parse(app.config["FAIRNESS_LIMIT_HOLD"]).amount
+    back_up = take_database_down()
+    during = [client.post(url, json=body) for _ in range(allowed + 2)]
+    assert [r.status_code for r in during] == [503] * (allowed + 2)
+    back_up()
+    assert client.post(url, json=body).status_code == 201
+    after = [client.post(url, json=body).status_code for _ in range(allowed)]
+    assert 429 not in after[:-1] and after[-1] == 429
 
 
 def test_healthz_still_reports_the_database(client, take_database_down):
