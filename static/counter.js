@@ -1,7 +1,8 @@
 /* Live screens: Server-Sent Events re-render the live regions with the full state the server
-   sends; the display announces calls (gong, speech, aria-live); the front desk and kiosk scan
-   QR codes with the camera where the browser has BarcodeDetector; the counter screen has
-   keyboard shortcuts. Everything works without this file through plain forms. */
+   sends, and a stream the server refused is reopened; the display announces calls (gong,
+   speech, aria-live); the front desk and kiosk scan QR codes with the camera where the browser
+   has BarcodeDetector; the counter screen has keyboard shortcuts. Everything works without
+   this file through plain forms. */
 (function () {
   "use strict";
 
@@ -17,26 +18,80 @@
     }
   }
 
+  /* A stream answered with an error status (503 while the database is down, 502 from a proxy
+     while the app restarts) is closed for good: EventSource itself retries only after a
+     network drop. Then the page waits (doubling, capped, jittered so that all the screens of
+     an office do not come back in the same second), asks whether it may still connect, and
+     opens a new stream from the last event it saw. */
+  var RECONNECT_MAX_MS = 30000;
+
   function connect(root) {
     if (!("EventSource" in window)) { return; }
-    var source = new EventSource(root.dataset.events);
-    source.addEventListener("state", function (event) {
-      var data = JSON.parse(event.data);
-      replaceRegions(data.html);
-      root.dataset.connected = "true";
-      document.dispatchEvent(new CustomEvent("tv:state", { detail: data }));
-    });
-    source.addEventListener("call", function (event) {
-      document.dispatchEvent(new CustomEvent("tv:call", { detail: JSON.parse(event.data) }));
-    });
-    source.addEventListener("gone", function () {
-      source.close();
-      window.location.reload();
-    });
-    source.onerror = function () {
-      // EventSource reconnects by itself (with Last-Event-ID); the next state re-renders all.
-      root.dataset.connected = "false";
-    };
+    var status = document.getElementById("connection-status");
+    var first = Number((status && status.dataset.reconnectMs) || 2000);
+    var delay = first;
+    var lastId = "";
+
+    function setConnected(connected) {
+      root.dataset.connected = String(connected);
+      if (status) { status.textContent = connected ? "" : status.dataset.lost; }
+    }
+
+    function later() {
+      var wait = delay / 2 + Math.random() * delay / 2;
+      delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+      setTimeout(retry, wait);
+    }
+
+    function retry() {
+      // The stream's own error status cannot be read; a HEAD request answers it. A refusal
+      // (device revoked, logged out, ticket gone) reloads the page, which then says why.
+      fetch(root.dataset.events, { method: "HEAD", headers: { Accept: "text/event-stream" },
+        cache: "no-store" }).then(function (response) {
+        if (response.ok) {
+          open();
+        } else if (response.status >= 500 || response.status === 429) {
+          later();
+        } else {
+          window.location.reload();
+        }
+      }, later);
+    }
+
+    function remember(event) {
+      if (event.lastEventId) { lastId = event.lastEventId; }
+    }
+
+    function open() {
+      var url = root.dataset.events;
+      if (lastId) {
+        url += (url.indexOf("?") < 0 ? "?" : "&") + "last_event_id=" + encodeURIComponent(lastId);
+      }
+      var source = new EventSource(url);
+      source.addEventListener("state", function (event) {
+        remember(event);
+        var data = JSON.parse(event.data);
+        replaceRegions(data.html);
+        setConnected(true);
+        delay = first;
+        document.dispatchEvent(new CustomEvent("tv:state", { detail: data }));
+      });
+      source.addEventListener("call", function (event) {
+        remember(event);
+        document.dispatchEvent(new CustomEvent("tv:call", { detail: JSON.parse(event.data) }));
+      });
+      source.addEventListener("gone", function () {
+        source.close();
+        window.location.reload();
+      });
+      source.onerror = function () {
+        setConnected(false);
+        // CONNECTING: EventSource reconnects by itself (with Last-Event-ID). CLOSED: it won't.
+        if (source.readyState === EventSource.CLOSED) { later(); }
+      };
+    }
+
+    open();
   }
 
   /* Waiting-room display */

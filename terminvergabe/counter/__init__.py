@@ -7,6 +7,9 @@ def init_app(app) -> None:
     events.init_app(app)
     app.register_blueprint(views.bp)
     app.config.setdefault("CLOSE_DAY_INTERVAL_SECONDS", 600)
+    # A live page whose stream failed waits this long before its first reconnect, then
+    # twice as long each time (counter.js).
+    app.config.setdefault("LIVE_RECONNECT_MS", 2000)
     _schedule(app, tasks.close_day)
 
 

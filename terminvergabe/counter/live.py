@@ -19,6 +19,9 @@ event is kept to writing bytes that are already there.
 - Each process serves at most `LIVE_STREAMS` streams (gunicorn.conf.py sets it below the
   number of threads), so screens can never take the threads that pages need. A screen over
   the limit is told to come back in a few seconds; it reconnects, usually to another worker.
+- A stream refused with an error status (503 while the database is down) is not retried by
+  the browser; counter.js does, with backoff, after a HEAD request to the same URL says that
+  the screen may still connect (a revoked device is refused there, and stops).
 """
 
 from __future__ import annotations
@@ -164,6 +167,10 @@ def stream(
     `shared`: screens with the same key show the same state (rendered once per event).
     `check()` raises Gone when the screen may not go on; it runs every CHECK_SECONDS.
     `ends(event)`: an event after which this screen may not go on (its revocation)."""
+    if request.method == "HEAD":
+        # A screen asks this before it reconnects after an error (counter.js): the view has
+        # checked that it may go on (device, login, ticket), which is all the answer says.
+        return Response(mimetype="text/event-stream", headers={"Cache-Control": "no-store"})
     limit = _limit()
     if not limit.enter(current_app.config.get("LIVE_STREAMS", 0)):
         return _busy()

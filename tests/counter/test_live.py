@@ -6,7 +6,7 @@ import pytest
 from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import Device, DeviceKind
 from terminvergabe.booking.models import Office
-from terminvergabe.counter import live, state
+from terminvergabe.counter import events, live, state
 from terminvergabe.counter import operations as ops
 from terminvergabe.db import db
 from tests.counter.helpers import at, service
@@ -121,3 +121,20 @@ def test_phones_of_an_office_share_one_reading_of_the_queue(client, office, cloc
     assert len(read) == 2
     for response in reversed(responses):
         response.close()
+
+
+def test_head_says_whether_a_screen_may_reconnect(client, office, now, clock):
+    """counter.js asks this before it reconnects after an error status: the same refusal as
+    the stream's (a revoked device, no login), and no stream when allowed."""
+    device, token = auth_ops.create_device(office, DeviceKind.DISPLAY, "Wartebereich", now)
+    db.session.commit()
+    device_id, office_id = device.id, office.id
+    open_before = events.broker().subscriber_count()
+    allowed = client.head(f"/display/{token}/events")
+    assert allowed.status_code == 200 and allowed.mimetype == "text/event-stream"
+    assert events.broker().subscriber_count() == open_before
+    db.session.get(Device, device_id).revoked_at = now
+    db.session.commit()
+    assert client.head(f"/display/{token}/events").status_code == 403
+    asked = client.head(f"/desk/{office_id}/events", headers={"Accept": "text/event-stream"})
+    assert asked.status_code == 401  # not the login page's 200 after a redirect
