@@ -10,13 +10,6 @@ from flask_limiter.util import get_remote_address
 limiter = Limiter(key_func=get_remote_address)
 
 
-def counts(response) -> bool:
-    """Whether an answer counts against a rate limit (as `deduct_when`). A 503 does not: the
-    database was down, nothing was done and the page asks to try again in a few seconds, so
-    a citizen who does must not be locked out for the rest of the window."""
-    return response.status_code != 503
-
-
 def init_app(app) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)

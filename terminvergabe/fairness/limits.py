@@ -21,7 +21,7 @@ from flask_limiter.util import get_remote_address
 from limits import parse
 from werkzeug.exceptions import TooManyRequests
 
-from terminvergabe.limiter import counts, limiter
+from terminvergabe.limiter import limiter
 
 DEFAULTS = {
     # A person looks at a few days and times a minute; a bot polls far more.
@@ -58,26 +58,24 @@ def _no_email() -> bool:
     return not request_email()
 
 
-def _shared(config_name: str, scope: str, **options):
-    """With `deduct_when`, Flask-Limiter checks the limit before the view and counts the request
-    after it, by its answer: a 503 of a database outage is not counted (limiter.counts)."""
-    return limiter.shared_limit(_config(config_name), scope=scope, deduct_when=counts, **options)
-
-
-search_limit = _shared("FAIRNESS_LIMIT_SEARCH", "search")
-hold_limit = _shared("FAIRNESS_LIMIT_HOLD", "hold", methods=["POST"])
-_confirm_ip = _shared("FAIRNESS_LIMIT_CONFIRM", "confirm", methods=["POST"])
-_confirm_email = _shared(
-    "FAIRNESS_LIMIT_CONFIRM_EMAIL",
-    "confirm-email",
+search_limit = limiter.shared_limit(_config("FAIRNESS_LIMIT_SEARCH"), scope="search")
+hold_limit = limiter.shared_limit(_config("FAIRNESS_LIMIT_HOLD"), scope="hold", methods=["POST"])
+_confirm_ip = limiter.shared_limit(
+    _config("FAIRNESS_LIMIT_CONFIRM"), scope="confirm", methods=["POST"]
+)
+_confirm_email = limiter.shared_limit(
+    _config("FAIRNESS_LIMIT_CONFIRM_EMAIL"),
+    scope="confirm-email",
     key_func=request_email,
     exempt_when=_no_email,
     methods=["POST"],
 )
-_waitlist_ip = _shared("FAIRNESS_LIMIT_WAITLIST", "waitlist", methods=["POST"])
-_waitlist_email = _shared(
-    "FAIRNESS_LIMIT_WAITLIST_EMAIL",
-    "waitlist-email",
+_waitlist_ip = limiter.shared_limit(
+    _config("FAIRNESS_LIMIT_WAITLIST"), scope="waitlist", methods=["POST"]
+)
+_waitlist_email = limiter.shared_limit(
+    _config("FAIRNESS_LIMIT_WAITLIST_EMAIL"),
+    scope="waitlist-email",
     key_func=request_email,
     exempt_when=_no_email,
     methods=["POST"],
