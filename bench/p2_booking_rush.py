@@ -5,7 +5,9 @@ counter through the JSON API: hold a time, and on "just taken" try one of the of
 alternatives, then confirm with their own email. Printed: bookings made (must be 200), double
 bookings (must be 0, counted in SQL), errors, p50/p99 latency of hold and confirm, bookings per
 second, and the ratio to pgbench's TPS for an equivalent single-row transaction (an INSERT into a
-table with the same unique constraint) measured in the same run.
+table with the same unique constraint) measured in the same run. For scale, it also measures a
+bare Flask endpoint under the same gunicorn configuration (needs wrk): no Flask app on the
+machine answers more requests than that.
 
     .venv/bin/python bench/p2_booking_rush.py [--clients 500] [--workers 4]
         [--database postgresql+psycopg://postgres@127.0.0.1:5432/bench]
@@ -23,7 +25,6 @@ import os
 import random
 import re
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -380,6 +381,7 @@ def main():
     with app.app_context():
         db.engine.dispose()
     tps = pgbench_tps(args.database, clients=min(args.clients, 50), seconds=5)
+    ceiling = bare_flask_rate(args.workers)
     rate = results.booked / elapsed
     print(
         f"P2 booking rush: {args.clients} clients, {len(times)} free times, "
@@ -421,9 +423,25 @@ def main():
         f"confirmations): {requests / elapsed / tps:.1%} of pgbench TPS"
     )
     print(
-        f"  median of hold+confirm total: "
-        f"{statistics.median(results.latency['hold'] or [0]) * 1000:.1f} ms hold"
+        f"  bare Flask endpoint {ceiling:.0f} requests/s (same gunicorn configuration, no "
+        f"database; wrk): no app on this machine answers more, so a booking of two requests "
+        f"stays below {ceiling / 2:.0f}/s = {ceiling / 2 / tps:.0%} of pgbench"
     )
+
+
+def bare_flask_rate(workers: int) -> float:
+    """Requests per second of a bare Flask endpoint under the rush's gunicorn configuration:
+    the most any Flask app can answer here, whatever it does per request."""
+    from bench.p4_day_page import serve, wrk  # p4 imports this module
+
+    port = free_port()
+    server = serve("bench.bare_app:app", port, workers, {}, threads=16)
+    try:
+        rate, _info = wrk(f"http://127.0.0.1:{port}/", seconds=5, connections=64)
+        return rate
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -37,13 +37,13 @@ from terminvergabe import create_app  # noqa: E402
 CACHE = "TERMINVERGABE_DAY_PAGE_CACHE_SECONDS"
 
 
-def serve(module: str, port: int, workers: int, env: dict) -> subprocess.Popen:
+def serve(module: str, port: int, workers: int, env: dict, threads: int = 8) -> subprocess.Popen:
     env = dict(
         os.environ,
         **env,
         TERMINVERGABE_BIND=f"127.0.0.1:{port}",
         TERMINVERGABE_WORKERS=str(workers),
-        TERMINVERGABE_THREADS="8",
+        TERMINVERGABE_THREADS=str(threads),
     )
     log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)  # noqa: SIM115  (lives as long as the server)
     process = subprocess.Popen(
