@@ -85,11 +85,20 @@ def _rollback() -> None:
         db.session.rollback()
 
 
+def _retries_by_itself() -> bool:
+    """Whether the error page tries again by itself (static/retry.js): an outage's page, of a GET
+    request, which is safe to repeat; a form is never sent again, and an error that is not an
+    outage would only come back."""
+    return g.get("database_outage", False) and request.method == "GET"
+
+
 def error_response(status: int, code: str, message: str, **details):
     if wants_json():
         body = {"error": {"code": code, "message": message, **details}}
         return jsonify(body), status
-    return render_template("error.html", status=status, message=message), status
+    retry_after = RETRY_AFTER_SECONDS if _retries_by_itself() else None
+    page = render_template("error.html", status=status, message=message, retry_after=retry_after)
+    return page, status
 
 
 def init_app(app) -> None:

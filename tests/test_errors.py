@@ -4,6 +4,7 @@ engine is swapped for one whose database cannot be reached, or the connection of
 cut before its commit."""
 
 import logging
+import re
 
 import flask_babel
 import psycopg
@@ -126,6 +127,41 @@ def test_a_logged_in_clerk_gets_the_same_page(client, office, take_database_down
     ):
         assert_unavailable(response)
         assert UNAVAILABLE in response.get_data(as_text=True)
+
+
+RETRY_SCRIPT = '<script src="/static/retry.js" defer></script>'
+TRIES_AGAIN = "This page tries again by itself."
+
+
+def test_the_page_of_a_get_tries_again_by_itself(client, office, take_database_down):
+    take_database_down()
+    response = client.get("/o/testamt?lang=en")
+    page = response.get_data(as_text=True)
+    assert_unavailable(response)
+    assert RETRY_SCRIPT in page  # a script, no <meta http-equiv="refresh">
+    assert "http-equiv" not in page
+    notice = re.search(r'<p id="retry-status" role="status"([^>]*)>(.*?)</p>', page, re.S)
+    assert f'data-retry-after="{RETRY_AFTER_SECONDS}"' in notice[1]
+    assert f'data-text="{TRIES_AGAIN}"' in notice[1]
+    # Without JavaScript the notice stays empty: the message still asks to try again.
+    assert notice[2].strip() == ""
+
+
+def test_other_error_pages_do_not_try_again(client, office, take_database_down):
+    clerk = create_staff_set(office)["clerk"]
+    counter_id = office.counters[0].id
+    log_in(client, clerk)
+    pages = {
+        "not found": client.get("/o/nowhere?lang=en"),
+        "refused": client.get("/display/not-a-device-token?lang=en"),
+    }
+    take_database_down()
+    # An outage's page of a form: sent again, it could act twice.
+    pages["form"] = client.post(f"/counter/{counter_id}/call-next?lang=en")
+    assert [r.status_code for r in pages.values()] == [404, 403, 503]
+    for response in pages.values():
+        page = response.get_data(as_text=True)
+        assert "retry.js" not in page and "retry-status" not in page
 
 
 def test_healthz_still_reports_the_database(client, take_database_down):
