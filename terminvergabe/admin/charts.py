@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from terminvergabe.i18n import office_lang
+
 WIDTH = 640
 BAR_AREA_LEFT = 150
 ROW = 26
@@ -30,9 +32,17 @@ def _fmt(value: float) -> str:
 
 
 def bar_chart(
-    title: str, labels: Sequence[str], values: Sequence[float], unit: str = "", chart_id: str = ""
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    unit: str = "",
+    chart_id: str = "",
+    office_labels: bool = False,
 ) -> Markup:
-    """Horizontal bars, one row per label, the value written at the end of each bar."""
+    """Horizontal bars, one row per label, the value written at the end of each bar.
+    `office_labels`: the labels are names the office typed (counters, services), marked as
+    German like such names elsewhere (SVG 2 has the `lang` attribute on every element)."""
+    label_lang = office_lang() if office_labels else ""
     top = max(values, default=0) or 1
     height = ROW * max(len(labels), 1) + 10
     span = WIDTH - BAR_AREA_LEFT - 60
@@ -48,7 +58,7 @@ def bar_chart(
         width = span * (value / top) if value else 0
         parts.append(
             f'<text x="{BAR_AREA_LEFT - 8}" y="{y + 14}" text-anchor="end" '
-            f'class="chart-label">{escape(_fit(label))}</text>'
+            f'class="chart-label"{label_lang}>{escape(_fit(label))}</text>'
         )
         parts.append(
             f'<rect x="{BAR_AREA_LEFT}" y="{y}" width="{width:.1f}" height="{BAR_HEIGHT}" '

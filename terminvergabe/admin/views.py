@@ -723,6 +723,7 @@ def _charts(report) -> dict:
             [round(100 * (u.ratio or 0), 1) for u in report.utilisation],
             unit=" %",
             chart_id="utilisation",
+            office_labels=True,
         ),
     }
 

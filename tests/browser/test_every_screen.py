@@ -116,7 +116,8 @@ def scene(live_server, now, app):
     _, display = auth_ops.create_device(office, DeviceKind.DISPLAY, "Wartebereich", now)
     _, kiosk = auth_ops.create_device(office, DeviceKind.KIOSK, "Eingang", now)
     called = counter_ops.walk_in(office, personal.id, now)
-    waiting = counter_ops.walk_in(office, personal.id, now)
+    # issued at the kiosk: the audit log names the device, a name the office typed
+    waiting = counter_ops.walk_in(office, personal.id, now, actor_name="Kiosk Eingang")
     counter_ops.walk_in(office, personal.id, now, priority=True)
     db.session.flush()
     counter_ops.call_next(office.counters[0], now, clerk)  # an audit entry with a counter
