@@ -45,8 +45,9 @@ class UTCDateTime(sa.TypeDecorator):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
-        if value is None:
-            return None
+        # Runs for every timestamp read; PostgreSQL sessions are in UTC (_postgresql_connect).
+        if value is None or value.tzinfo is dt.UTC:
+            return value
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
@@ -69,6 +70,22 @@ def _sqlite_connect(dbapi_connection, connection_record):
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+@event.listens_for(Engine, "connect")
+def _postgresql_connect(dbapi_connection, connection_record):
+    """PostgreSQL: the session's time zone is UTC, whatever the server's default.
+
+    psycopg returns a timestamptz in the session's time zone; in UTC it arrives as the aware UTC
+    value the app works with (`datetime.UTC` itself), so UTCDateTime has nothing to convert. In
+    any other zone every value read would be converted twice (to that zone and back): the
+    busy times of one day are about 500 values. Committed at once: a SET inside the first
+    transaction would be undone by its rollback.
+    """
+    if type(dbapi_connection).__module__.split(".")[0] != "psycopg":
+        return
+    dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.commit()
 
 
 @event.listens_for(Engine, "begin")
