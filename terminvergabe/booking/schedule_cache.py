@@ -132,36 +132,45 @@ _known: OrderedDict[tuple, _Known] = OrderedDict()
 _known_lock = threading.Lock()
 
 
-# Built once: they run on every question about free days.
-_PG_HORIZON = sa.text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-_SQLITE_HORIZON = sa.select(sa.func.coalesce(sa.func.max(AvailabilityChange.id), 0) + 1)
-_CHANGED = {
-    column_name: sa.select(AvailabilityChange.start_at).where(
-        AvailabilityChange.office_id == sa.bindparam("office"),
-        getattr(AvailabilityChange, column_name) >= sa.bindparam("horizon"),
+def _news_statement(horizon: sa.ColumnElement[int], token: sa.ColumnElement[int]) -> sa.Select:
+    """The horizon of the statement's snapshot (the smallest token a change this reading cannot
+    see can have), with the start of every change note of :office whose token is at least
+    :seen: one row per note, or one row with no start when there is none (always when :seen is
+    NULL, nothing known yet). One statement: one snapshot and one round trip for both."""
+    snapshot = sa.select(horizon.label("horizon")).subquery()
+    return sa.select(snapshot.c.horizon, AvailabilityChange.start_at).select_from(
+        snapshot.outerjoin(
+            AvailabilityChange,
+            sa.and_(
+                AvailabilityChange.office_id == sa.bindparam("office"),
+                token >= sa.bindparam("seen"),
+            ),
+        )
     )
-    for column_name in ("txid", "id")
-}
 
 
-def _is_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+# Built once: they run on every question about free days.
+# PostgreSQL: the xmin of the snapshot; every transaction below it has finished, so a note this
+# reading cannot see has a txid at least as large.
+_PG_NEWS = _news_statement(
+    sa.literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint"),
+    AvailabilityChange.txid,
+)
+# SQLite: one writer at a time; an id not visible yet is larger than every visible one
+# (AUTOINCREMENT never hands out an id again).
+_SQLITE_NEWS = _news_statement(
+    sa.select(sa.func.coalesce(sa.func.max(AvailabilityChange.id), 0) + 1).scalar_subquery(),
+    AvailabilityChange.id,
+)
 
 
-def _horizon(session: Session) -> int:
-    """The smallest token a change not visible to this session's snapshot can have."""
-    if _is_postgresql(session):
-        # xmin of the statement's snapshot: every transaction below it has finished.
-        return session.connection().execute(_PG_HORIZON).scalar_one()
-    # One writer at a time: an id not visible yet is larger than every visible one (AUTOINCREMENT
-    # never hands out an id again).
-    return session.connection().execute(_SQLITE_HORIZON).scalar_one()
-
-
-def _changed_since(session: Session, office_id: int, horizon: int) -> list[dt.datetime]:
-    statement = _CHANGED["txid" if _is_postgresql(session) else "id"]
-    params = {"office": office_id, "horizon": horizon}
-    return list(session.connection().execute(statement, params).scalars())
+def _news(session: Session, office_id: int, seen: int | None) -> tuple[int, list[dt.datetime]]:
+    """This reading's horizon, and the times of the office's changes with a token of at least
+    `seen` (None: none wanted)."""
+    connection = session.connection()
+    statement = _PG_NEWS if connection.dialect.name == "postgresql" else _SQLITE_NEWS
+    rows = connection.execute(statement, {"office": office_id, "seen": seen}).all()
+    return rows[0][0], [start for _horizon, start in rows if start is not None]
 
 
 def free_days(
@@ -197,14 +206,10 @@ def free_days(
     if known is not None and seconds > 0 and clock - known.checked < seconds:
         horizon, changed = known.horizon, set()
     else:
-        # The horizon before the changes and both before the bookings are read: whatever this
-        # reading cannot see is reported by the next question.
-        horizon = _horizon(session)
-        changed = (
-            set()
-            if known is None
-            else {local_date(at) for at in _changed_since(session, office_id, known.horizon)}
-        )
+        # The horizon and the changes from one snapshot, before the bookings are read:
+        # whatever this reading cannot see is reported by the next question.
+        horizon, starts = _news(session, office_id, known.horizon if known is not None else None)
+        changed = {local_date(at) for at in starts}
         clock = time.monotonic()
     old = known.days if known is not None else {}
     stale = [day for day in days if day in changed or day not in old or not old[day].valid(now)]
