@@ -135,10 +135,15 @@ def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
 
 
 @lru_cache(maxsize=64)
-def _busy_statements(ranges: int, exclude: bool):
-    """The two queries of _busy_by_counter_day for `ranges` time ranges, built once: they run
-    on every availability question, and building SQLAlchemy expressions costs more than
-    running them. Parameters: office, counters, now, exclude, lo0/hi0, lo1/hi1, ..."""
+def _busy_statement(ranges: int, exclude: bool):
+    """The query of _busy_by_counter_day for `ranges` time ranges, built once: it runs on every
+    availability question, and building SQLAlchemy expressions costs more than running it.
+    Parameters: office, now, exclude, lo0/hi0, lo1/hi1, ...
+
+    Rows (counter id, start, end, lapse): live appointments, then the cooling claims of the
+    office's active counters with no end (one claim unit each). One statement, one round trip.
+    Nothing is expanded at execution (the statuses are fixed parameters, the counters a
+    subquery), so the compiled statement is used as it is."""
 
     def within(column):
         return sa.or_(
@@ -148,62 +153,59 @@ def _busy_statements(ranges: int, exclude: bool):
             )
         )
 
-    holding = Appointment.status.in_(HOLDING_STATUSES)
+    def status_in(statuses):
+        return Appointment.status.in_([sa.literal(status, sa.String) for status in statuses])
+
+    holding = status_in(HOLDING_STATUSES)
     now = sa.bindparam("now")
+    office = sa.bindparam("office")
     appointments = sa.select(
         Appointment.counter_id,
         Appointment.start_at,
         Appointment.end_at,
         sa.case((holding, Appointment.hold_expires_at), else_=sa.null()),
     ).where(
-        Appointment.office_id == sa.bindparam("office"),
+        Appointment.office_id == office,
         within(Appointment.start_at),
         sa.or_(
-            Appointment.status.in_(OCCUPYING_STATUSES),
+            status_in(OCCUPYING_STATUSES),
             sa.and_(holding, Appointment.hold_expires_at > now),
         ),
     )
     if exclude:
         appointments = appointments.where(Appointment.id != sa.bindparam("exclude"))
-    cooling = sa.select(SlotClaim.counter_id, SlotClaim.start_at, SlotClaim.expires_at).where(
+    counters = sa.select(Counter.id).where(Counter.office_id == office, Counter.active)
+    cooling = sa.select(
+        SlotClaim.counter_id, SlotClaim.start_at, sa.null(), SlotClaim.expires_at
+    ).where(
         SlotClaim.appointment_id.is_(None),
-        SlotClaim.counter_id.in_(sa.bindparam("counters", expanding=True)),
+        SlotClaim.counter_id.in_(counters),
         within(SlotClaim.start_at),
         SlotClaim.expires_at > now,
     )
-    return appointments, cooling
+    return sa.union_all(appointments, cooling)
 
 
-def _busy_by_counter_day(office, counter_ids, days, now, exclude_appointment_id):
+def _busy_by_counter_day(office, days, now, exclude_appointment_id):
     """Taken intervals per (counter, local date) of the given ascending dates: live
     appointments, and claims that outlive a cancellation during the office's cooldown; and per
     date the earliest moment one of them lapses by itself (a hold, a cooldown).
 
     This mirrors the claims (slot_claim) at a fifth of the rows: the claims stay the arbiter at
-    hold time, this only decides what to offer. Both queries are answered from an index
-    (ix_appointment_office_start_busy; the few cooling claims by their empty appointment id)
-    and select plain columns."""
+    hold time, this only decides what to offer. Both parts of the query are answered from an
+    index (ix_appointment_office_start_busy; the few cooling claims by their empty appointment
+    id) and select plain columns."""
     zone = office.zone
     midnights = {day: local_midnight(day, zone) for day in days}
     runs = _runs(days)
-    appointments, cooling = _busy_statements(len(runs), exclude_appointment_id is not None)
-    params = {
-        "office": office.id,
-        "counters": list(counter_ids),
-        "now": now,
-        "exclude": exclude_appointment_id,
-    }
+    params = {"office": office.id, "now": now, "exclude": exclude_appointment_id}
     for i, (first, last) in enumerate(runs):
         params[f"lo{i}"] = midnights[first]
         params[f"hi{i}"] = local_midnight(last + dt.timedelta(days=1), zone)
     # On the session's connection: plain rows, without the ORM's loading machinery (the caller
     # flushed through staffing()).
-    connection = db.session.connection()
-    rows = connection.execute(appointments, params).all()
-    rows += [
-        (counter_id, start, start + UNIT, lapse)
-        for counter_id, start, lapse in connection.execute(cooling, params)
-    ]
+    statement = _busy_statement(len(runs), exclude_appointment_id is not None)
+    rows = db.session.connection().execute(statement, params).all()  # one fetch, not per row
     # Each interval's local date by bisecting the local midnights (no time zone conversion per
     # row); every row starts inside one of the ranges, so it belongs to the day found.
     order = list(midnights)
@@ -212,7 +214,7 @@ def _busy_by_counter_day(office, counter_ids, days, now, exclude_appointment_id)
     lapses: dict[dt.date, dt.datetime] = {}
     for counter_id, start, end, lapse in rows:
         day = order[bisect_right(starts, start) - 1]
-        intervals[(counter_id, day)].append((start, end))
+        intervals[(counter_id, day)].append((start, end or start + UNIT))  # a claim: one unit
         if lapse is not None and (day not in lapses or lapse < lapses[day]):
             lapses[day] = lapse
     return {key: tuple(sorted(found)) for key, found in intervals.items()}, lapses
@@ -384,9 +386,7 @@ def open_days(
     staffed_days = {day: staffed for day, staffed in staffed_days.items() if staffed}
     if not staffed_days:
         return {}
-    busy, lapses = _busy_by_counter_day(
-        office, plan.counter_ids, list(staffed_days), now, exclude_appointment_id
-    )
+    busy, lapses = _busy_by_counter_day(office, list(staffed_days), now, exclude_appointment_id)
     return {
         day: OpenDay(
             [
