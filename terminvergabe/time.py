@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 
 UTC = dt.UTC
+ONE_DAY = dt.timedelta(days=1)  # built once: daterange steps through 180 days per question
 
 
 def now() -> dt.datetime:
@@ -45,4 +46,4 @@ def daterange(first: dt.date, last: dt.date):
     day = first
     while day <= last:
         yield day
-        day += dt.timedelta(days=1)
+        day += ONE_DAY
