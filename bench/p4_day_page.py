@@ -6,7 +6,7 @@ view set, as when they reload the page or come back to it from the calendar) and
 view (no cookie: every request starts a session, and its CSRF token is made and signed).
 
     .venv/bin/python bench/p4_day_page.py [--seconds 10] [--connections 32] [--workers 2]
-        [--database postgresql+psycopg://postgres@127.0.0.1:5432/bench]
+        [--rounds 3] [--database postgresql+psycopg://postgres@127.0.0.1:5432/bench]
 
 Needs wrk (Debian package `wrk`). Only 127.0.0.1 is contacted; each load lasts --seconds.
 """
@@ -17,6 +17,7 @@ import argparse
 import http.client
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -96,6 +97,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench")
     args = parser.parse_args()
 
@@ -108,56 +110,61 @@ def main():
         "TERMINVERGABE_HEALTH_REQUIRES_SCHEDULER": "false",
         "TERMINVERGABE_SECRET_KEY": "bench-secret",
     }
-    # The baseline before and after the day page, so that a change of the machine's load
-    # during the run shows (and the ratio uses their mean).
-    bare_before, bare_info = bare_endpoint(args)
-    figures = {}
-    # As configured (the page kept for DAY_PAGE_CACHE_SECONDS, default 10), and rendered
-    # afresh for every request (0): what a visitor gets in a rush, and what one page costs.
-    for name, seconds in (("kept", "10"), ("fresh", "0")):
-        port = free_port()
-        server = serve("wsgi:app", port, args.workers, {**env, **{CACHE: seconds}})
-        try:
-            _status, body = request(
-                port, "GET", f"/api/v1/offices/{slug}/days?services={service_id}"
-            )
-            path = f"/o/{slug}/days/{body['days'][0]}?s={service_id}:1"
-            url = f"http://127.0.0.1:{port}{path}"
-            cookie = session_cookie(port, path)
-            figures[name] = wrk(url, args.seconds, args.connections, cookie)
-            if name == "kept":
-                figures["first view"] = wrk(url, args.seconds, args.connections)
-        finally:
+    load = (args.seconds, args.connections)
+    # The kept day page and the bare endpoint are served side by side and measured in turns,
+    # `--rounds` times each: the machine's load drifts by more than the difference that is
+    # measured, so each figure is the median of its rounds.
+    kept = serve("wsgi:app", (kept_port := free_port()), args.workers, {**env, CACHE: "10"})
+    bare = serve("bench.bare_app:app", (bare_port := free_port()), args.workers, {})
+    try:
+        path = day_path(kept_port, slug, service_id)
+        url = f"http://127.0.0.1:{kept_port}{path}"
+        cookie = session_cookie(kept_port, path)
+        rounds = {"bare": [], "kept": [], "first view": []}
+        for _round in range(args.rounds):
+            rounds["bare"].append(wrk(f"http://127.0.0.1:{bare_port}/", *load))
+            rounds["kept"].append(wrk(url, *load, cookie))
+            rounds["first view"].append(wrk(url, *load))
+    finally:
+        for server in (kept, bare):
             server.terminate()
             server.wait(timeout=30)
-    bare_after, _info = bare_endpoint(args)
-    bare_rate = (bare_before + bare_after) / 2
+    # Rendered afresh for every request (DAY_PAGE_CACHE_SECONDS=0): what one page costs.
+    fresh = serve("wsgi:app", (fresh_port := free_port()), args.workers, {**env, CACHE: "0"})
+    try:
+        path = day_path(fresh_port, slug, service_id)
+        fresh_rate = wrk(f"http://127.0.0.1:{fresh_port}{path}", *load)
+    finally:
+        fresh.terminate()
+        fresh.wait(timeout=30)
+
+    median = {name: statistics.median(r for r, _info in runs) for name, runs in rounds.items()}
+    bare_rate = median["bare"]
     print(
         f"P4 day page vs bare Flask: gunicorn {args.workers} workers x 8 threads (gthread), "
-        f"wrk {args.connections} connections, {args.seconds} s each, PostgreSQL"
-    )
-    print(
-        f"  bare endpoint: {bare_rate:.1f} req/s ({bare_info}; before {bare_before:.0f}, "
-        f"after {bare_after:.0f})"
+        f"wrk {args.connections} connections, {args.seconds} s each, medians of "
+        f"{args.rounds} rounds taken in turns, PostgreSQL"
     )
     for name, label in (
+        ("bare", "bare endpoint"),
         ("kept", "day page, returning visitor (kept up to 10 s)"),
         ("first view", "day page, first view: a new session each request"),
-        ("fresh", "day page rendered for every request (DAY_PAGE_CACHE_SECONDS=0)"),
     ):
-        rate, info = figures[name]
-        print(f"  {label}: {rate:.1f} req/s ({info}), {rate / bare_rate:.1%} of bare")
+        each = ", ".join(f"{r:.0f}" for r, _info in rounds[name])
+        print(
+            f"  {label}: {median[name]:.1f} req/s, {median[name] / bare_rate:.1%} of bare "
+            f"(rounds: {each}; {rounds[name][-1][1]})"
+        )
+    print(
+        f"  day page rendered for every request (DAY_PAGE_CACHE_SECONDS=0): "
+        f"{fresh_rate[0]:.1f} req/s ({fresh_rate[1]}), {fresh_rate[0] / bare_rate:.1%} of bare"
+    )
     print("  target: day page >= 50% of bare")
 
 
-def bare_endpoint(args) -> tuple[float, str]:
-    port = free_port()
-    bare = serve("bench.bare_app:app", port, args.workers, {})
-    try:
-        return wrk(f"http://127.0.0.1:{port}/", args.seconds, args.connections)
-    finally:
-        bare.terminate()
-        bare.wait(timeout=30)
+def day_path(port: int, slug: str, service_id: int) -> str:
+    _status, body = request(port, "GET", f"/api/v1/offices/{slug}/days?services={service_id}")
+    return f"/o/{slug}/days/{body['days'][0]}?s={service_id}:1"
 
 
 def session_cookie(port: int, path: str) -> str:
