@@ -104,7 +104,7 @@ def error_response(status: int, code: str, message: str, **details):
 def init_app(app) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        db.session.rollback()
+        _rollback()  # the refusal stands even when the database went away meanwhile
         return error_response(error.status, error.code, error.message, **error.details)
 
     @app.errorhandler(CSRFError)

@@ -186,6 +186,27 @@ def test_connection_lost_before_the_commit_changes_nothing(
     assert count(Appointment) == 1
 
 
+def test_a_refusal_stands_when_the_database_goes_away_before_its_rollback(
+    client, office, monkeypatch
+):
+    """A time just taken while PostgreSQL shuts down: the rollback after the refusal fails on
+    the dead connection; the citizen still gets the refusal, not an error of ours."""
+    body = hold_body(office)
+    assert client.post("/api/v1/offices/testamt/holds?lang=en", json=body).status_code == 201
+    real_rollback = db.session.rollback
+
+    def rollback_on_a_dead_connection():
+        real_rollback()
+        raise _operational(psycopg.errors.AdminShutdown("terminating connection"))
+
+    monkeypatch.setattr(db.session, "rollback", rollback_on_a_dead_connection)
+    for _ in office.counters:  # every counter's time taken: the last hold is refused
+        response = client.post("/api/v1/offices/testamt/holds?lang=en", json=body)
+    monkeypatch.undo()
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "slot_taken"
+
+
 def _operational(orig: Exception) -> sa.exc.OperationalError:
     return sa.exc.OperationalError("SELECT 1", {}, orig)
 
