@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, request, session
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from terminvergabe.booking import signals
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
@@ -51,26 +53,34 @@ def client_keys() -> tuple[str, str | None]:
     return ip_key, (_digest(f"session:{token}") if token else None)
 
 
+_SETTINGS = "fairness_settings"
+
+
 def setting(office: Office) -> FairnessSetting | None:
-    return db.session.get(FairnessSetting, office.id)
+    """The office's row, or None where it has none. Read once per transaction: the session's
+    identity map remembers rows that exist, not that one is missing, and a hold asks three
+    times (proof-of-work, cap, the cap again when the hold is recorded)."""
+    known = db.session.info.setdefault(_SETTINGS, {})
+    if office.id not in known:
+        known[office.id] = db.session.get(FairnessSetting, office.id)
+    return known[office.id]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_settings(session, transaction) -> None:
+    if transaction.parent is None:  # the whole transaction, not a savepoint inside it
+        session.info.pop(_SETTINGS, None)
 
 
 def altcha_required(office: Office) -> bool:
-    return _altcha_required(setting(office))
-
-
-def max_open_holds(office: Office) -> int:
-    return _max_open_holds(setting(office))
-
-
-# Of the office's setting row, or the defaults where it has none (row None).
-def _altcha_required(row: FairnessSetting | None) -> bool:
+    row = setting(office)
     if row is not None:
         return row.altcha_required
     return bool(current_app.config["ALTCHA_REQUIRED_DEFAULT"])
 
 
-def _max_open_holds(row: FairnessSetting | None) -> int:
+def max_open_holds(office: Office) -> int:
+    row = setting(office)
     if row is not None and row.max_open_holds is not None:
         return row.max_open_holds
     return int(current_app.config["FAIRNESS_MAX_OPEN_HOLDS"])
@@ -106,14 +116,13 @@ def guard_hold(office: Office, now: dt.datetime) -> None:
     one, or more open holds than the office allows one client. The last is counted again
     under a lock once the time is claimed (see _record_client); this first count refuses
     before any work is done."""
-    row = setting(office)  # read once: for an office without a row, every read asks again
-    if _altcha_required(row):
+    if altcha_required(office):
         payload = altcha_payload()
         if payload:
             altcha.verify_and_spend(payload)
         else:
             limits.hit("FAIRNESS_LIMIT_HOLD_WITHOUT_POW", "hold-without-pow")
-    _refuse_over_cap(_max_open_holds(row), now, *client_keys())
+    _refuse_over_cap(max_open_holds(office), now, *client_keys())
 
 
 def _refuse_over_cap(cap: int, now: dt.datetime, ip_key: str, session_key) -> None:
