@@ -107,6 +107,9 @@ def lock_key(name: str) -> None:
         )
 
 
+_LOCKED_ROWS = "locked_rows"  # session.info: (model, id) locked by the current transaction
+
+
 def lock_row(model, id_, skip_locked: bool = False):
     """The row, locked until the end of the transaction and read afresh (pending changes to
     the loaded object are overwritten, so lock before changing it).
@@ -134,9 +137,6 @@ def lock_row(model, id_, skip_locked: bool = False):
     return row
 
 
-_LOCKED_ROWS = "locked_rows"
-
-
 @event.listens_for(Session, "after_transaction_end")
 def _forget_locked_rows(session, transaction) -> None:
     # Also at the end of a savepoint: a lock taken inside one that is rolled back is released.
@@ -146,9 +146,8 @@ def _forget_locked_rows(session, transaction) -> None:
 def insert_or_ignore(model):
     """INSERT ... ON CONFLICT DO NOTHING: a row that would break a unique constraint is
     skipped (`.returning(...)` then gives nothing)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model).on_conflict_do_nothing()
-    return sqlite.insert(model).on_conflict_do_nothing()
+    insert = postgresql.insert if is_postgresql() else sqlite.insert
+    return insert(model).on_conflict_do_nothing()
 
 
 def is_postgresql() -> bool:
