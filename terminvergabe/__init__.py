@@ -46,7 +46,8 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     limiter.init_app(app)
 
-    from terminvergabe.booking import api, cli, views
+    from terminvergabe.booking import cli
+    from terminvergabe.citizen import api, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)

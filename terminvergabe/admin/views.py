@@ -43,11 +43,11 @@ from terminvergabe.booking.models import (
     ShiftPattern,
     StaffMember,
 )
-from terminvergabe.booking.params import parse_date
 from terminvergabe.counter.models import QueueSettings
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
 from terminvergabe.i18n import office_text
+from terminvergabe.params import parse_date
 from terminvergabe.time import local_date, local_midnight, now
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -12,12 +12,12 @@ from flask_babel import get_locale
 
 from terminvergabe.booking import operations
 from terminvergabe.booking.models import Office
-from terminvergabe.booking.params import format_selection, parse_date, parse_selection
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
 from terminvergabe.fairness import altcha, limits, waitlist
 from terminvergabe.fairness.models import EntryStatus
 from terminvergabe.limiter import limiter
+from terminvergabe.params import format_selection, parse_date, parse_selection
 from terminvergabe.time import local_date, now
 
 bp = Blueprint("waitlist", __name__)

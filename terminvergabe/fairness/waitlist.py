@@ -22,13 +22,13 @@ from sqlalchemy.exc import IntegrityError
 
 from terminvergabe.booking import operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
-from terminvergabe.booking.params import format_selection, parse_selection
 from terminvergabe.booking.schedules import booking_window
 from terminvergabe.db import db, lock_key, lock_row
 from terminvergabe.errors import DomainError
 from terminvergabe.fairness import mail
 from terminvergabe.fairness.holds import system_hold
 from terminvergabe.fairness.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
+from terminvergabe.params import format_selection, parse_selection
 from terminvergabe.time import local_date
 
 DEFAULTS = {

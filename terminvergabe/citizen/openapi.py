@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document of the JSON API (booking/api.py), served at /api/v1/openapi.json.
+"""The OpenAPI 3.1 document of the JSON API (citizen/api.py), served at /api/v1/openapi.json.
 
 Kept as plain data next to the API so that a test can compare it with the routes and validate
 every response the tests receive against it.

@@ -27,9 +27,11 @@ from flask_babel import format_date, format_time, get_locale, refresh
 from flask_babel import gettext as _
 
 from terminvergabe import config as config_module
-from terminvergabe.booking import operations, page_cache, params
-from terminvergabe.booking.forms import DetailsForm
+from terminvergabe import params
+from terminvergabe.booking import operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
+from terminvergabe.citizen import page_cache
+from terminvergabe.citizen.forms import DetailsForm
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
 from terminvergabe.fairness import holds as fairness

@@ -1,4 +1,4 @@
-"""The day page kept for a few seconds (booking/page_cache.py): each visitor's own CSRF token,
+"""The day page kept for a few seconds (citizen/page_cache.py): each visitor's own CSRF token,
 a time held through this process gone at once, one held elsewhere gone within the seconds."""
 
 import datetime as dt
@@ -7,10 +7,11 @@ import re
 import pytest
 from flask import g
 
-from terminvergabe.booking import operations, page_cache, signals
-from terminvergabe.booking.params import parse_selection
+from terminvergabe.booking import operations, signals
+from terminvergabe.citizen import page_cache
 from terminvergabe.db import db
-from tests.booking.test_views import TUESDAY, TUESDAY_10, passports, starts_on, text
+from terminvergabe.params import parse_selection
+from tests.citizen.test_views import TUESDAY, TUESDAY_10, passports, starts_on, text
 
 SECONDS = 10
 

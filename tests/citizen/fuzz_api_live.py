@@ -1,8 +1,8 @@
 """schemathesis's own runner (`schemathesis run`) against a live server on 127.0.0.1 serving the
 demo office, for a longer search than the test suite makes. Run by hand:
 
-    .venv/bin/python tests/booking/fuzz_api_live.py            # 100 examples per operation
-    .venv/bin/python tests/booking/fuzz_api_live.py -n 500     # longer
+    .venv/bin/python tests/citizen/fuzz_api_live.py            # 100 examples per operation
+    .venv/bin/python tests/citizen/fuzz_api_live.py -n 500     # longer
 
 The server uses a throwaway SQLite database; the office slug in every request is the demo
 office's, so requests get past the office look-up. Exit status: schemathesis's (0 = no failure).

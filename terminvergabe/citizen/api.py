@@ -1,6 +1,6 @@
 """JSON API under /api/v1/ for city portals and apps. Calls the same operations as the pages.
 
-Every view parses its input (query string: booking/params.py; JSON bodies: `_read_body` below),
+Every view parses its input (query string: terminvergabe/params.py; JSON bodies: `_read_body`),
 calls one operation, commits once and renders JSON. Refusals are DomainErrors, rendered by
 terminvergabe/errors.py as {"error": {"code", "message", ...}} in the request's language.
 An appointment is only ever reachable by its manage token, never by its numeric id.
@@ -19,8 +19,10 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
-from terminvergabe.booking import openapi, operations, params
+from terminvergabe import params
+from terminvergabe.booking import operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
+from terminvergabe.citizen import openapi
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
 from terminvergabe.fairness import holds as fairness

@@ -1,4 +1,4 @@
-"""The JSON API (terminvergabe/booking/api.py): every endpoint, the whole booking flow, hostile
+"""The JSON API (terminvergabe/citizen/api.py): every endpoint, the whole booking flow, hostile
 input, languages, and the served OpenAPI document. Every JSON response a test receives through
 the `api` fixture is validated against the schema the document gives for it."""
 
@@ -18,8 +18,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from terminvergabe.booking import openapi, operations
+from terminvergabe.booking import operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus
+from terminvergabe.citizen import openapi
 from terminvergabe.config import DEFAULTS
 from terminvergabe.db import db
 from terminvergabe.limiter import limiter
