@@ -4,7 +4,7 @@ them in the reader's language."""
 
 import sqlalchemy as sa
 
-from terminvergabe.admin.models import AuditEntry
+from terminvergabe.audit import AuditEntry
 from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import DeviceKind
 from terminvergabe.counter import operations as ops
