@@ -27,6 +27,7 @@ def action_labels() -> dict[str, str]:
         "rebook": _("Moved by the office"),
         "erase": _("Personal data erased"),
         "export": _("Personal data exported"),
+        "anonymise": _("Old appointments anonymised"),
         "queue_settings": _("Queue rules changed"),
         "booking_rules": _("Booking rules changed"),
         "counter_create": _("Counter added"),
@@ -118,7 +119,15 @@ def field_labels() -> dict[str, str]:
 def _value(value) -> Markup:
     """One old or new value: words for yes/no, the queue policies and a changed secret; text as
     the office typed it marked as German; numbers and times as stored."""
-    words = {"walk_in": _("walk-in"), "refuse": _("refused"), audit.CHANGED: _("changed")}
+    words = {
+        "walk_in": _("walk-in"),
+        "refuse": _("refused"),
+        audit.CHANGED: _("changed"),
+        "admin": _("Administrator"),
+        "office_manager": _("Office manager"),
+        "front_desk": _("Front desk"),
+        "clerk": _("Clerk"),
+    }
     if value is None or value == []:
         return Markup("—")
     if isinstance(value, bool):
@@ -164,8 +173,14 @@ def _changes(details: dict) -> list:
         if value == audit.CHANGED:
             parts.append(escape(f"{names[name]}: ") + _value(value))
         elif isinstance(value, list) and len(value) == 2:
-            parts.append(escape(f"{names[name]}: ") + _value(value[0]) + " → " + _value(value[1]))
+            old, new = (_roles(v) if name == "roles" else v for v in value)
+            parts.append(escape(f"{names[name]}: ") + _value(old) + " → " + _value(new))
     return parts
+
+
+def _roles(value):
+    """Roles are stored as "clerk,front_desk"; shown as a list of their names."""
+    return [r for r in value.split(",") if r] if isinstance(value, str) else value
 
 
 def describe(entry: audit.AuditEntry) -> Markup:

@@ -33,7 +33,9 @@ def _counter_form(office, counter=None):
     return form
 
 
-def _apply_counter(counter: Counter, form, office: Office, action: str):
+def _apply_counter(counter: Counter | None, form, office: Office, action: str):
+    """The change of a counter, or of a new one for None."""
+
     def change():
         wanted = set(form.skills.data or [])
         values = {
@@ -42,7 +44,8 @@ def _apply_counter(counter: Counter, form, office: Office, action: str):
             "active": form.active.data,
             "skills": [s for s in office_services(office) if s.id in wanted],
         }
-        save_row(counter, values, current_staff(), action, office.id, now(), subject=values["name"])
+        row = counter or Counter(office=office)
+        save_row(row, values, current_staff(), action, office.id, now(), subject=values["name"])
 
     return change
 
@@ -53,7 +56,7 @@ def counters(office_id):
     office = get_office(office_id)
     form = _counter_form(office)
     if form.validate_on_submit():
-        _apply_counter(Counter(office=office), form, office, "counter_create")()
+        _apply_counter(None, form, office, "counter_create")()
         return done(_("The counter was added."), "admin.counters", office)
     return form_page("admin/counters.html", office, form, counters=office_counters(office))
 

@@ -93,9 +93,13 @@ def _pattern_values(form) -> dict:
     return values
 
 
-def _save_pattern(row: ShiftPattern, form, office, action: str):
+def _save_pattern(row: ShiftPattern | None, form, office, action: str):
+    """The change of a weekly shift, or of a new one for None (made anew in each attempt: a
+    trial run in a savepoint leaves its values on a new object)."""
+
     def change():
-        save_row(row, _pattern_values(form), current_staff(), action, office.id, now())
+        values = _pattern_values(form)
+        save_row(row or ShiftPattern(), values, current_staff(), action, office.id, now())
 
     return change
 
@@ -124,7 +128,7 @@ def shifts(office_id):
         and pattern.validate_on_submit()
         and _check_staff_and_counter(office, pattern)
     ):
-        change = _save_pattern(ShiftPattern(), pattern, office, "shift_create")
+        change = _save_pattern(None, pattern, office, "shift_create")
         return save_safely(office, change, _("The shift was added."), "admin.shifts")
     if (
         which == "exception"

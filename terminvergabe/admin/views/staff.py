@@ -49,7 +49,9 @@ def _login_taken(form, member) -> bool:
     return False
 
 
-def _apply_staff(member: StaffMember, form, office: Office, action: str):
+def _apply_staff(member: StaffMember | None, form, office: Office, action: str):
+    """The change of a staff member, or of a new one for None."""
+
     def change():
         wanted = set(form.skills.data or [])
         values = {
@@ -59,12 +61,12 @@ def _apply_staff(member: StaffMember, form, office: Office, action: str):
             "active": form.active.data,
             "skills": [s for s in office_services(office) if s.id in wanted],
         }
-        secret = {}
+        row = member or StaffMember(office=office)
+        facts = {"subject": values["name"]}
         if form.password.data:
-            auth_operations.set_password(member, form.password.data)
-            secret["password"] = audit.CHANGED
-        secret["subject"] = values["name"]
-        save_row(member, values, current_staff(), action, office.id, now(), **secret)
+            auth_operations.set_password(row, form.password.data)
+            facts["password"] = audit.CHANGED  # never the password or its hash
+        save_row(row, values, current_staff(), action, office.id, now(), **facts)
 
     return change
 
@@ -75,7 +77,7 @@ def staff_members(office_id):
     office = get_office(office_id)
     form = _staff_form(office)
     if form.validate_on_submit() and not _login_taken(form, None):
-        _apply_staff(StaffMember(office=office), form, office, "staff_create")()
+        _apply_staff(None, form, office, "staff_create")()
         return done(_("The staff member was added."), "admin.staff_members", office)
     return form_page("admin/staff.html", office, form, members=office_staff(office))
 
