@@ -9,9 +9,8 @@ Counter utilisation is booked minutes (a SQL sum per counter) over staffed minut
 from the slot engine's own schedule (`schedules.staffing`) but are worked out once per kind of
 day, not once per date: a year of statistics never assembles a year of slot-engine days.
 
-Waiting time (arrival -> call) and service time (start -> finish) come from the counter
-package's tickets. `ticket_columns()` finds its columns by name, so the queries work as soon as
-the Ticket model exists and tests can run them against any table with those columns.
+Waiting time runs from a ticket's arrival (check-in) to its first call in the `Call` table (a
+recall does not make the wait longer); service time from start to finish of the ticket.
 """
 
 from __future__ import annotations
@@ -37,6 +36,7 @@ from terminvergabe.booking.models import (
     StaffMember,
 )
 from terminvergabe.booking.schedules import staffing
+from terminvergabe.counter.models import Call, Ticket
 from terminvergabe.db import db
 from terminvergabe.time import daterange, local_date, local_midnight
 
@@ -189,62 +189,14 @@ def appointment_counts(period: Range) -> Counts:
 # -- tickets ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TicketColumns:
-    """The columns of a ticket table the statistics need (SQL column expressions)."""
-
-    table: object
-    office_id: object
-    service_id: object
-    appointment_id: object
-    arrived_at: object
-    called_at: object
-    started_at: object
-    finished_at: object
-
-
-_CANDIDATES = {
-    "office_id": ("office_id",),
-    "service_id": ("service_id",),
-    "appointment_id": ("appointment_id",),
-    "arrived_at": ("arrived_at", "checked_in_at", "issued_at", "created_at"),
-    "called_at": ("first_called_at", "called_at"),
-    "started_at": ("started_at", "service_started_at", "in_service_at"),
-    "finished_at": ("finished_at", "done_at", "completed_at"),
-}
-
-
-def columns_of(table) -> TicketColumns | None:
-    """Map a ticket table's columns by name; None when it lacks one we need."""
-    found = {}
-    names = table.c if hasattr(table, "c") else table.__table__.c
-    for key, options in _CANDIDATES.items():
-        column = next((names[o] for o in options if o in names), None)
-        if column is None:
-            return None
-        found[key] = column
-    return TicketColumns(table=table, **found)
-
-
-def ticket_columns() -> TicketColumns | None:
-    """The counter package's Ticket, once it exists."""
-    try:
-        from terminvergabe.counter.models import Ticket
-    except ImportError:
-        return None
-    return columns_of(Ticket.__table__)
-
-
-def walk_ins(period: Range, tickets: TicketColumns | None) -> int:
-    if tickets is None:
-        return 0
+def walk_ins(period: Range) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())
-        .select_from(tickets.table)
+        .select_from(Ticket)
         .where(
-            tickets.office_id == period.office.id,
-            period.within(tickets.arrived_at),
-            tickets.appointment_id.is_(None),
+            Ticket.office_id == period.office.id,
+            period.within(Ticket.arrived_at),
+            Ticket.appointment_id.is_(None),
         )
     )
 
@@ -294,25 +246,44 @@ class Durations:
         return total
 
 
-def durations(period: Range, tickets: TicketColumns | None, begin: str, end: str) -> Durations:
-    """Distribution of (end - begin) minutes by service and by local hour of `begin`.
+def waiting_times(period: Range) -> Durations:
+    """Arrival to the first call, by service and by local hour of arrival."""
 
-    begin/end name TicketColumns fields: ("arrived_at", "called_at") is the waiting time,
-    ("started_at", "finished_at") the service time."""
+    def first_calls(since: dt.datetime):
+        # A call comes after the arrival: calls before the segment cannot be a first call in it.
+        first = (
+            sa.select(Call.ticket_id, sa.func.min(Call.called_at).label("called_at"))
+            .where(Call.office_id == period.office.id, Call.called_at >= since)
+            .group_by(Call.ticket_id)
+            .subquery("first_call")
+        )
+        return first.c.called_at, (first, first.c.ticket_id == Ticket.id)
+
+    return _durations(period, Ticket.arrived_at, first_calls)
+
+
+def service_times(period: Range) -> Durations:
+    """Start to finish of the service, by service and by local hour of the start."""
+    return _durations(period, Ticket.started_at, lambda _since: (Ticket.finished_at, None))
+
+
+def _durations(period: Range, start_col, end_of) -> Durations:
+    """Distribution of (end - start) minutes of the office's tickets by service and by local
+    hour of the start; `end_of(segment start)` gives the end column and a join it needs."""
     result = Durations({}, {})
-    if tickets is None:
-        return result
-    start_col, end_col = getattr(tickets, begin), getattr(tickets, end)
     for seg_start, seg_end, offset in period.segments:
+        end_col, join = end_of(seg_start)
+        spans = sa.select(
+            Ticket.service_id.label("service_id"),
+            local_hour(start_col, offset).label("hour"),
+            minutes_between(start_col, end_col).label("minutes"),
+        ).select_from(Ticket)
+        if join is not None:
+            spans = spans.join(*join)
         # Minutes computed once per row (a materialised CTE), not once per CASE branch.
         spans = (
-            sa.select(
-                tickets.service_id.label("service_id"),
-                local_hour(start_col, offset).label("hour"),
-                minutes_between(start_col, end_col).label("minutes"),
-            )
-            .where(
-                tickets.office_id == period.office.id,
+            spans.where(
+                Ticket.office_id == period.office.id,
                 start_col >= seg_start,
                 start_col < seg_end,
                 end_col.is_not(None),
@@ -479,9 +450,8 @@ class Report:
 
 def report(office: Office, first: dt.date, last: dt.date, now: dt.datetime) -> Report:
     period = Range(office, first, last)
-    tickets = ticket_columns()
     counts = appointment_counts(period)
-    counts.walk_ins = walk_ins(period, tickets)
+    counts.walk_ins = walk_ins(period)
     services = {
         s.id: s
         for s in db.session.scalars(sa.select(Service).where(Service.office_id == office.id))
@@ -489,8 +459,8 @@ def report(office: Office, first: dt.date, last: dt.date, now: dt.datetime) -> R
     return Report(
         period=period,
         counts=counts,
-        waiting=durations(period, tickets, "arrived_at", "called_at"),
-        service_time=durations(period, tickets, "started_at", "finished_at"),
+        waiting=waiting_times(period),
+        service_time=service_times(period),
         utilisation=utilisation(period),
         services=services,
         services_booked=services_booked(period),
