@@ -1,9 +1,8 @@
 """Statistics per office and date range, aggregated by the database (GROUP BY).
 
-Every query groups by local day or hour of day and returns a few hundred rows for a year. The
-range is cut where the office's UTC offset changes (DST), and each piece is grouped with its
-fixed offset, so SQLite (no time zones) and PostgreSQL give the same figures and DST days come
-out right. Nothing here reads a citizen's name, email or phone: anonymised rows count the same.
+Every query groups by local day or hour of day and returns a few hundred rows for a year, once
+per piece of the range with a fixed UTC offset (`periods.Range.segments`). Nothing here reads a
+citizen's name, email or phone: anonymised rows count the same.
 
 Counter utilisation is booked minutes (a SQL sum per counter) over staffed minutes, which come
 from the slot engine's own schedule (`schedules.staffing`) but are worked out once per kind of
@@ -19,10 +18,10 @@ import datetime as dt
 from collections import Counter as Tally
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import sqlalchemy as sa
 
+from terminvergabe.admin.periods import Range, local_day, local_hour, minutes_between
 from terminvergabe.booking.models import (
     OCCUPYING_STATUSES,
     Appointment,
@@ -38,7 +37,7 @@ from terminvergabe.booking.models import (
 from terminvergabe.booking.schedules import staffing
 from terminvergabe.counter.models import Call, Ticket
 from terminvergabe.db import db
-from terminvergabe.time import daterange, local_date, local_midnight
+from terminvergabe.time import daterange, local_date
 
 # Upper bounds (minutes) of the histogram bins; the last bin is open ("60+").
 BINS = (5, 10, 15, 20, 30, 45, 60)
@@ -49,93 +48,9 @@ def bin_labels() -> list[str]:
     return [f"{lo}–{hi}" for lo, hi in zip(lows, BINS, strict=False)] + [f"{BINS[-1]}+"]
 
 
-# -- SQL helpers that differ by backend ------------------------------------------------------
-
-
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
-def minutes_between(start, end):
-    """(end - start) in minutes, as a float expression."""
-    if _dialect() == "postgresql":
-        return sa.extract("epoch", end - start) / 60.0
-    # julianday() is a float of days: round to whole seconds so 5 minutes is not 4.99999
-    return sa.func.round((sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0) / 60.0
-
-
-def local_hour(column, offset_minutes: int):
-    """The local hour of day (0-23) of a timestamp, given the zone's UTC offset (constant
-    within a segment, see `Range.segments`)."""
-    if _dialect() == "postgresql":
-        shifted = sa.func.timezone("UTC", column) + sa.func.make_interval(
-            0, 0, 0, 0, 0, sa.literal(offset_minutes)
-        )
-        return sa.cast(sa.extract("hour", shifted), sa.Integer)
-    return sa.cast(sa.func.strftime("%H", column, f"{offset_minutes:+d} minutes"), sa.Integer)
-
-
-def local_day(column, offset_minutes: int):
-    """The local date of a timestamp as text 'YYYY-MM-DD', given the UTC offset."""
-    if _dialect() == "postgresql":
-        shifted = sa.func.timezone("UTC", column) + sa.func.make_interval(
-            0, 0, 0, 0, 0, sa.literal(offset_minutes)
-        )
-        return sa.func.to_char(shifted, "YYYY-MM-DD")
-    return sa.func.date(column, f"{offset_minutes:+d} minutes")
-
-
 def bin_index(minutes):
     """The histogram bin of a number of minutes, as a SQL CASE."""
     return sa.case(*[(minutes < bound, index) for index, bound in enumerate(BINS)], else_=len(BINS))
-
-
-def offset_segments(start_at: dt.datetime, end_at: dt.datetime, zone):
-    """[start, end) cut where the zone's UTC offset changes (DST): (start, end, minutes).
-
-    A year has three segments in Berlin; each is one GROUP BY with a fixed offset, so local
-    hours and dates come out of SQL directly, also on SQLite, which knows no time zones."""
-    segments = []
-    seg_start = start_at
-    offset = start_at.astimezone(zone).utcoffset()
-    probe = start_at
-    while probe < end_at:
-        following = min(probe + dt.timedelta(days=1), end_at)
-        if following.astimezone(zone).utcoffset() != offset:
-            # the switch lies within this day: find its hour
-            step = probe
-            while step.astimezone(zone).utcoffset() == offset:
-                step += dt.timedelta(minutes=15)
-            segments.append((seg_start, step, int(offset.total_seconds() // 60)))
-            seg_start, offset = step, step.astimezone(zone).utcoffset()
-        probe = following
-    segments.append((seg_start, end_at, int(offset.total_seconds() // 60)))
-    return segments
-
-
-# -- the range -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Range:
-    office: Office
-    first: dt.date
-    last: dt.date
-
-    @property
-    def start_at(self) -> dt.datetime:
-        return local_midnight(self.first, self.office.zone)
-
-    @property
-    def end_at(self) -> dt.datetime:
-        return local_midnight(self.last + dt.timedelta(days=1), self.office.zone)
-
-    def within(self, column):
-        return sa.and_(column >= self.start_at, column < self.end_at)
-
-    @cached_property
-    def segments(self) -> list[tuple[dt.datetime, dt.datetime, int]]:
-        return offset_segments(self.start_at, self.end_at, self.office.zone)
 
 
 # -- appointments ----------------------------------------------------------------------------
