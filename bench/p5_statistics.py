@@ -123,11 +123,10 @@ def main() -> None:
                 ).all()
 
             def sql_part():
-                tickets = stats.ticket_columns()
                 stats.appointment_counts(period)
-                stats.walk_ins(period, tickets)
-                stats.durations(period, tickets, "arrived_at", "called_at")
-                stats.durations(period, tickets, "started_at", "finished_at")
+                stats.walk_ins(period)
+                stats.waiting_times(period)
+                stats.service_times(period)
                 stats.services_booked(period)
 
             def full():

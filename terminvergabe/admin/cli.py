@@ -3,6 +3,7 @@
 import click
 from flask.cli import AppGroup
 
+from terminvergabe import audit
 from terminvergabe.admin import privacy
 from terminvergabe.db import db
 from terminvergabe.time import now
@@ -15,6 +16,7 @@ privacy_cli = AppGroup("privacy", help="Data protection.")
 def anonymise(days):
     """Blank name, email and phone of appointments that ended more than N days ago."""
     changed = privacy.anonymise(now(), days)
+    audit.record(audit.CLI, "anonymise", days=days, rows=changed)
     db.session.commit()
     click.echo(f"Anonymised {changed} rows.")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask_babel import ngettext
 
-from terminvergabe.admin import audit
+from terminvergabe import audit
 from terminvergabe.admin.capacity import Change, affected_appointments
 from terminvergabe.booking import operations
 from terminvergabe.booking.models import Appointment, Office, StaffMember
@@ -90,3 +90,43 @@ def apply_change(
             status=409,
             appointments=[a.id for a in left],
         )
+
+
+# -- settings --------------------------------------------------------------------------------
+
+
+def save_row(
+    row,
+    values: Mapping,
+    actor: StaffMember | None,
+    action: str,
+    office_id: int,
+    now: dt.datetime | None = None,
+    hidden: tuple[str, ...] = (),
+    **facts,
+):
+    """Set `values` on `row` (a new or a stored setting of the office) and write the audit
+    entry with the old and new value of each field that changed (of `hidden` fields only that
+    they changed)."""
+    before = audit.snapshot(row, values)
+    for name, value in values.items():
+        setattr(row, name, value)
+    db.session.add(row)
+    db.session.flush()
+    changed = audit.changes(before, audit.snapshot(row, values), hidden)
+    audit.record(actor, action, at=now, office_id=office_id, **facts, **changed)
+    return row
+
+
+def delete_row(
+    row,
+    fields,
+    actor: StaffMember | None,
+    action: str,
+    office_id: int,
+    now: dt.datetime | None = None,
+):
+    """Remove a setting of the office; the audit entry keeps what it was."""
+    gone = audit.changes(audit.snapshot(row, fields), {})
+    audit.record(actor, action, at=now, office_id=office_id, **gone)
+    db.session.delete(row)

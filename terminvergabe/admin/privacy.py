@@ -21,8 +21,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from terminvergabe.admin import audit
-from terminvergabe.admin.models import AuditEntry
+from terminvergabe import audit
+from terminvergabe.audit import AuditEntry
 from terminvergabe.booking.models import (
     ACTIVE_STATUSES,
     Appointment,

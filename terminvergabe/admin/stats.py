@@ -1,17 +1,15 @@
 """Statistics per office and date range, aggregated by the database (GROUP BY).
 
-Every query groups by local day or hour of day and returns a few hundred rows for a year. The
-range is cut where the office's UTC offset changes (DST), and each piece is grouped with its
-fixed offset, so SQLite (no time zones) and PostgreSQL give the same figures and DST days come
-out right. Nothing here reads a citizen's name, email or phone: anonymised rows count the same.
+Every query groups by local day or hour of day and returns a few hundred rows for a year, once
+per piece of the range with a fixed UTC offset (`periods.Range.segments`). Nothing here reads a
+citizen's name, email or phone: anonymised rows count the same.
 
 Counter utilisation is booked minutes (a SQL sum per counter) over staffed minutes, which come
 from the slot engine's own schedule (`schedules.staffing`) but are worked out once per kind of
 day, not once per date: a year of statistics never assembles a year of slot-engine days.
 
-Waiting time (arrival -> call) and service time (start -> finish) come from the counter
-package's tickets. `ticket_columns()` finds its columns by name, so the queries work as soon as
-the Ticket model exists and tests can run them against any table with those columns.
+Waiting time runs from a ticket's arrival (check-in) to its first call in the `Call` table (a
+recall does not make the wait longer); service time from start to finish of the ticket.
 """
 
 from __future__ import annotations
@@ -20,10 +18,10 @@ import datetime as dt
 from collections import Counter as Tally
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import sqlalchemy as sa
 
+from terminvergabe.admin.periods import Range, local_day, local_hour, minutes_between
 from terminvergabe.booking.models import (
     OCCUPYING_STATUSES,
     Appointment,
@@ -37,8 +35,9 @@ from terminvergabe.booking.models import (
     StaffMember,
 )
 from terminvergabe.booking.schedules import staffing
+from terminvergabe.counter.models import Call, Ticket
 from terminvergabe.db import db
-from terminvergabe.time import daterange, local_date, local_midnight
+from terminvergabe.time import daterange, local_date
 
 # Upper bounds (minutes) of the histogram bins; the last bin is open ("60+").
 BINS = (5, 10, 15, 20, 30, 45, 60)
@@ -49,93 +48,9 @@ def bin_labels() -> list[str]:
     return [f"{lo}–{hi}" for lo, hi in zip(lows, BINS, strict=False)] + [f"{BINS[-1]}+"]
 
 
-# -- SQL helpers that differ by backend ------------------------------------------------------
-
-
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
-def minutes_between(start, end):
-    """(end - start) in minutes, as a float expression."""
-    if _dialect() == "postgresql":
-        return sa.extract("epoch", end - start) / 60.0
-    # julianday() is a float of days: round to whole seconds so 5 minutes is not 4.99999
-    return sa.func.round((sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0) / 60.0
-
-
-def local_hour(column, offset_minutes: int):
-    """The local hour of day (0-23) of a timestamp, given the zone's UTC offset (constant
-    within a segment, see `Range.segments`)."""
-    if _dialect() == "postgresql":
-        shifted = sa.func.timezone("UTC", column) + sa.func.make_interval(
-            0, 0, 0, 0, 0, sa.literal(offset_minutes)
-        )
-        return sa.cast(sa.extract("hour", shifted), sa.Integer)
-    return sa.cast(sa.func.strftime("%H", column, f"{offset_minutes:+d} minutes"), sa.Integer)
-
-
-def local_day(column, offset_minutes: int):
-    """The local date of a timestamp as text 'YYYY-MM-DD', given the UTC offset."""
-    if _dialect() == "postgresql":
-        shifted = sa.func.timezone("UTC", column) + sa.func.make_interval(
-            0, 0, 0, 0, 0, sa.literal(offset_minutes)
-        )
-        return sa.func.to_char(shifted, "YYYY-MM-DD")
-    return sa.func.date(column, f"{offset_minutes:+d} minutes")
-
-
 def bin_index(minutes):
     """The histogram bin of a number of minutes, as a SQL CASE."""
     return sa.case(*[(minutes < bound, index) for index, bound in enumerate(BINS)], else_=len(BINS))
-
-
-def offset_segments(start_at: dt.datetime, end_at: dt.datetime, zone):
-    """[start, end) cut where the zone's UTC offset changes (DST): (start, end, minutes).
-
-    A year has three segments in Berlin; each is one GROUP BY with a fixed offset, so local
-    hours and dates come out of SQL directly, also on SQLite, which knows no time zones."""
-    segments = []
-    seg_start = start_at
-    offset = start_at.astimezone(zone).utcoffset()
-    probe = start_at
-    while probe < end_at:
-        following = min(probe + dt.timedelta(days=1), end_at)
-        if following.astimezone(zone).utcoffset() != offset:
-            # the switch lies within this day: find its hour
-            step = probe
-            while step.astimezone(zone).utcoffset() == offset:
-                step += dt.timedelta(minutes=15)
-            segments.append((seg_start, step, int(offset.total_seconds() // 60)))
-            seg_start, offset = step, step.astimezone(zone).utcoffset()
-        probe = following
-    segments.append((seg_start, end_at, int(offset.total_seconds() // 60)))
-    return segments
-
-
-# -- the range -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Range:
-    office: Office
-    first: dt.date
-    last: dt.date
-
-    @property
-    def start_at(self) -> dt.datetime:
-        return local_midnight(self.first, self.office.zone)
-
-    @property
-    def end_at(self) -> dt.datetime:
-        return local_midnight(self.last + dt.timedelta(days=1), self.office.zone)
-
-    def within(self, column):
-        return sa.and_(column >= self.start_at, column < self.end_at)
-
-    @cached_property
-    def segments(self) -> list[tuple[dt.datetime, dt.datetime, int]]:
-        return offset_segments(self.start_at, self.end_at, self.office.zone)
 
 
 # -- appointments ----------------------------------------------------------------------------
@@ -189,62 +104,14 @@ def appointment_counts(period: Range) -> Counts:
 # -- tickets ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TicketColumns:
-    """The columns of a ticket table the statistics need (SQL column expressions)."""
-
-    table: object
-    office_id: object
-    service_id: object
-    appointment_id: object
-    arrived_at: object
-    called_at: object
-    started_at: object
-    finished_at: object
-
-
-_CANDIDATES = {
-    "office_id": ("office_id",),
-    "service_id": ("service_id",),
-    "appointment_id": ("appointment_id",),
-    "arrived_at": ("arrived_at", "checked_in_at", "issued_at", "created_at"),
-    "called_at": ("first_called_at", "called_at"),
-    "started_at": ("started_at", "service_started_at", "in_service_at"),
-    "finished_at": ("finished_at", "done_at", "completed_at"),
-}
-
-
-def columns_of(table) -> TicketColumns | None:
-    """Map a ticket table's columns by name; None when it lacks one we need."""
-    found = {}
-    names = table.c if hasattr(table, "c") else table.__table__.c
-    for key, options in _CANDIDATES.items():
-        column = next((names[o] for o in options if o in names), None)
-        if column is None:
-            return None
-        found[key] = column
-    return TicketColumns(table=table, **found)
-
-
-def ticket_columns() -> TicketColumns | None:
-    """The counter package's Ticket, once it exists."""
-    try:
-        from terminvergabe.counter.models import Ticket
-    except ImportError:
-        return None
-    return columns_of(Ticket.__table__)
-
-
-def walk_ins(period: Range, tickets: TicketColumns | None) -> int:
-    if tickets is None:
-        return 0
+def walk_ins(period: Range) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())
-        .select_from(tickets.table)
+        .select_from(Ticket)
         .where(
-            tickets.office_id == period.office.id,
-            period.within(tickets.arrived_at),
-            tickets.appointment_id.is_(None),
+            Ticket.office_id == period.office.id,
+            period.within(Ticket.arrived_at),
+            Ticket.appointment_id.is_(None),
         )
     )
 
@@ -294,25 +161,44 @@ class Durations:
         return total
 
 
-def durations(period: Range, tickets: TicketColumns | None, begin: str, end: str) -> Durations:
-    """Distribution of (end - begin) minutes by service and by local hour of `begin`.
+def waiting_times(period: Range) -> Durations:
+    """Arrival to the first call, by service and by local hour of arrival."""
 
-    begin/end name TicketColumns fields: ("arrived_at", "called_at") is the waiting time,
-    ("started_at", "finished_at") the service time."""
+    def first_calls(since: dt.datetime):
+        # A call comes after the arrival: calls before the segment cannot be a first call in it.
+        first = (
+            sa.select(Call.ticket_id, sa.func.min(Call.called_at).label("called_at"))
+            .where(Call.office_id == period.office.id, Call.called_at >= since)
+            .group_by(Call.ticket_id)
+            .subquery("first_call")
+        )
+        return first.c.called_at, (first, first.c.ticket_id == Ticket.id)
+
+    return _durations(period, Ticket.arrived_at, first_calls)
+
+
+def service_times(period: Range) -> Durations:
+    """Start to finish of the service, by service and by local hour of the start."""
+    return _durations(period, Ticket.started_at, lambda _since: (Ticket.finished_at, None))
+
+
+def _durations(period: Range, start_col, end_of) -> Durations:
+    """Distribution of (end - start) minutes of the office's tickets by service and by local
+    hour of the start; `end_of(segment start)` gives the end column and a join it needs."""
     result = Durations({}, {})
-    if tickets is None:
-        return result
-    start_col, end_col = getattr(tickets, begin), getattr(tickets, end)
     for seg_start, seg_end, offset in period.segments:
+        end_col, join = end_of(seg_start)
+        spans = sa.select(
+            Ticket.service_id.label("service_id"),
+            local_hour(start_col, offset).label("hour"),
+            minutes_between(start_col, end_col).label("minutes"),
+        ).select_from(Ticket)
+        if join is not None:
+            spans = spans.join(*join)
         # Minutes computed once per row (a materialised CTE), not once per CASE branch.
         spans = (
-            sa.select(
-                tickets.service_id.label("service_id"),
-                local_hour(start_col, offset).label("hour"),
-                minutes_between(start_col, end_col).label("minutes"),
-            )
-            .where(
-                tickets.office_id == period.office.id,
+            spans.where(
+                Ticket.office_id == period.office.id,
                 start_col >= seg_start,
                 start_col < seg_end,
                 end_col.is_not(None),
@@ -479,9 +365,8 @@ class Report:
 
 def report(office: Office, first: dt.date, last: dt.date, now: dt.datetime) -> Report:
     period = Range(office, first, last)
-    tickets = ticket_columns()
     counts = appointment_counts(period)
-    counts.walk_ins = walk_ins(period, tickets)
+    counts.walk_ins = walk_ins(period)
     services = {
         s.id: s
         for s in db.session.scalars(sa.select(Service).where(Service.office_id == office.id))
@@ -489,8 +374,8 @@ def report(office: Office, first: dt.date, last: dt.date, now: dt.datetime) -> R
     return Report(
         period=period,
         counts=counts,
-        waiting=durations(period, tickets, "arrived_at", "called_at"),
-        service_time=durations(period, tickets, "started_at", "finished_at"),
+        waiting=waiting_times(period),
+        service_time=service_times(period),
         utilisation=utilisation(period),
         services=services,
         services_booked=services_booked(period),

@@ -1,10 +1,14 @@
-"""`flask staff create|password|deactivate` and `flask device create|revoke|list`."""
+"""`flask staff create|password` and `flask device create|rename|token|revoke|list`.
+
+Every change is in the audit log with "command line" as its actor.
+"""
 
 import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
+from terminvergabe import audit
 from terminvergabe.auth import operations
 from terminvergabe.auth.models import Device, DeviceKind
 from terminvergabe.booking.models import Office, Role, StaffMember
@@ -37,7 +41,7 @@ def create_staff(login, name, roles, office_slug, password):
     """Create a staff member with a login."""
     try:
         staff = operations.create_staff(
-            login, password, name, [Role(r) for r in roles], _office(office_slug)
+            login, password, name, [Role(r) for r in roles], _office(office_slug), audit.CLI
         )
     except DomainError as error:
         raise click.ClickException(error.message) from error
@@ -56,7 +60,7 @@ def change_password(login, password):
     if staff is None:
         raise click.ClickException("No such login.")
     try:
-        operations.set_password(staff, password)
+        operations.change_password(staff, password, audit.CLI)
     except DomainError as error:
         raise click.ClickException(error.message) from error
     db.session.commit()
@@ -69,22 +73,58 @@ def change_password(login, password):
 @click.option("--name", required=True)
 def create_device(office_slug, kind, name):
     """Create a device and print its start URL (shown once)."""
-    device, token = operations.create_device(_office(office_slug), DeviceKind(kind), name, now())
+    office = _office(office_slug)
+    device, token = operations.create_device(office, DeviceKind(kind), name, now(), audit.CLI)
     db.session.commit()
+    _echo_start_url(device, token)
+
+
+def _echo_start_url(device: Device, token: str) -> None:
     base = current_app.config["BASE_URL"].rstrip("/")
-    path = "display" if kind == DeviceKind.DISPLAY else "kiosk"
-    click.echo(f"Device {device.id} ({kind}): {base}/{path}/{token}")
+    path = "display" if device.kind == DeviceKind.DISPLAY else "kiosk"
+    click.echo(f"Device {device.id} ({device.kind}): {base}/{path}/{token}")
+
+
+def _device(device_id: int) -> Device:
+    device = db.session.get(Device, device_id)
+    if device is None:
+        raise click.ClickException("No such device.")
+    return device
+
+
+@device_cli.command("rename")
+@click.argument("device_id", type=int)
+@click.argument("name")
+def rename_device(device_id, name):
+    """Give a device another name."""
+    name = name.strip()[:100]
+    if not name:
+        raise click.ClickException("Please give a name.")
+    operations.rename_device(_device(device_id), name, now(), audit.CLI)
+    db.session.commit()
+    click.echo(f"Device {device_id} renamed.")
+
+
+@device_cli.command("token")
+@click.argument("device_id", type=int)
+def renew_token(device_id):
+    """A new start URL for a device (shown once); the old one stops working."""
+    device = _device(device_id)
+    try:
+        token = operations.renew_device_token(device, now(), audit.CLI)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    _echo_start_url(device, token)
 
 
 @device_cli.command("revoke")
 @click.argument("device_id", type=int)
 def revoke_device(device_id):
     """Revoke a device: its screen stops at the next request or event."""
-    device = db.session.get(Device, device_id)
-    if device is None:
-        raise click.ClickException("No such device.")
+    device = _device(device_id)
     try:
-        operations.revoke_device(device, now())
+        operations.revoke_device(device, now(), audit.CLI)
     except DomainError as error:
         raise click.ClickException(error.message) from error
     db.session.commit()

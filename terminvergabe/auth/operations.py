@@ -1,4 +1,8 @@
-"""Staff accounts and devices: create, authenticate, revoke. Flush, never commit."""
+"""Staff accounts and devices: create, authenticate, revoke. Flush, never commit.
+
+Every change is in the audit log with its actor: a staff member, `audit.CLI` or, when no
+actor is given, the system. Passwords and tokens never are: the entry says that they changed.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from terminvergabe import audit
 from terminvergabe.auth.models import Device, DeviceKind
 from terminvergabe.booking.models import Office, Role, StaffMember
 from terminvergabe.counter import events
@@ -50,6 +55,7 @@ def create_staff(
     name: str,
     roles: list[Role] | tuple[Role, ...],
     office: Office | None = None,
+    actor: StaffMember | str | None = None,
 ) -> StaffMember:
     login = normalize_login(login)
     if not login:
@@ -68,7 +74,26 @@ def create_staff(
     set_password(staff, password)
     db.session.add(staff)
     db.session.flush()
+    audit.record(
+        actor,
+        "staff_create",
+        office_id=staff.office_id,
+        subject=name,
+        login=[None, login],
+        roles=[None, staff.roles],
+        password=audit.CHANGED,
+    )
     return staff
+
+
+def change_password(
+    staff: StaffMember, password: str, actor: StaffMember | str | None = None
+) -> None:
+    """A new password (which logs out the member's open sessions), in the audit log."""
+    set_password(staff, password)
+    audit.record(
+        actor, "staff_change", office_id=staff.office_id, subject=staff.name, password=audit.CHANGED
+    )
 
 
 def authenticate(login: str, password: str) -> StaffMember | None:
@@ -96,7 +121,17 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_device(office: Office, kind: DeviceKind, name: str, now: dt.datetime):
+def _audit_device(actor, action: str, device: Device, now: dt.datetime, **changes) -> None:
+    audit.record(actor, action, at=now, office_id=device.office_id, subject=device.name, **changes)
+
+
+def create_device(
+    office: Office,
+    kind: DeviceKind,
+    name: str,
+    now: dt.datetime,
+    actor: StaffMember | str | None = None,
+):
     """A new device and its token. The token is shown once; only its digest is kept."""
     token = secrets.token_urlsafe(32)
     device = Device(
@@ -108,14 +143,41 @@ def create_device(office: Office, kind: DeviceKind, name: str, now: dt.datetime)
     )
     db.session.add(device)
     db.session.flush()
+    _audit_device(actor, "device_create", device, now, kind=[None, device.kind])
     return device, token
 
 
-def revoke_device(device: Device, now: dt.datetime) -> Device:
+def rename_device(
+    device: Device, name: str, now: dt.datetime, actor: StaffMember | str | None = None
+) -> Device:
+    old, device.name = device.name, name
+    db.session.flush()
+    _audit_device(actor, "device_rename", device, now, name=[old, name])
+    return device
+
+
+def renew_device_token(
+    device: Device, now: dt.datetime, actor: StaffMember | str | None = None
+) -> str:
+    """A new token for a device (the old one stops working at once); shown once."""
+    if device.is_revoked:
+        raise DomainError("device_revoked", _("This device is already revoked."), 409)
+    token = secrets.token_urlsafe(32)
+    device.token_hash = hash_token(token)
+    db.session.flush()
+    _audit_device(actor, "device_token", device, now, token=audit.CHANGED)
+    events.announce(device.office_id, "device", device_id=device.id, revoked=True)
+    return token
+
+
+def revoke_device(
+    device: Device, now: dt.datetime, actor: StaffMember | str | None = None
+) -> Device:
     if not device.can_revoke():
         raise DomainError("device_revoked", _("This device is already revoked."), 409)
     device.revoked_at = now
     db.session.flush()
+    _audit_device(actor, "device_revoke", device, now)
     # Its open screens end at once (counter/live.py), in every process.
     events.announce(device.office_id, "device", device_id=device.id, revoked=True)
     return device

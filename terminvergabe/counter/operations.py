@@ -21,7 +21,7 @@ from flask_babel import format_time
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from terminvergabe.admin import audit
+from terminvergabe import audit
 from terminvergabe.booking import operations as booking_ops
 from terminvergabe.booking.models import (
     Appointment,

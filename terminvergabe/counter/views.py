@@ -380,7 +380,7 @@ def device_create(office_id: int):
     if kind not in (DeviceKind.DISPLAY, DeviceKind.KIOSK) or not name:
         flash(_("Please choose a kind and enter a name."), "error")
         return redirect(url_for("counter.devices", office_id=office.id))
-    device, token = auth_ops.create_device(office, DeviceKind(kind), name, now())
+    device, token = auth_ops.create_device(office, DeviceKind(kind), name, now(), current_staff())
     db.session.commit()
     endpoint = "counter.display" if kind == DeviceKind.DISPLAY else "counter.kiosk"
     # Shown once, on this response only; the database keeps just the token's digest.
@@ -396,7 +396,7 @@ def device_revoke(office_id: int, device_id: int):
     if device is None or device.office_id != office.id:
         abort(404)
     try:
-        auth_ops.revoke_device(device, now())
+        auth_ops.revoke_device(device, now(), current_staff())
     except DomainError as error:
         return _refused(error, url_for("counter.devices", office_id=office.id))
     db.session.commit()

@@ -9,7 +9,7 @@ from terminvergabe.booking import operations as booking
 from terminvergabe.booking.models import Role
 from terminvergabe.db import db
 from tests import factories
-from tests.auth.staff import PASSWORD, create_staff_set, log_in
+from tests.auth.staff import PASSWORD, create_staff_set, forget_setup_entries, log_in
 
 # Tuesday 13 January 2026, 10:00 in Berlin (the tests' clock is Monday 09:00).
 TUESDAY_10 = dt.datetime(2026, 1, 13, 9, 0, tzinfo=dt.UTC)
@@ -33,6 +33,7 @@ def manager(client, office):
     member = operations.create_staff(
         "manager", PASSWORD, "Office Manager", [Role.OFFICE_MANAGER], office
     )
+    forget_setup_entries()
     db.session.commit()
     log_in(client, member)
     return member

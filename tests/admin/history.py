@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from terminvergabe.booking.models import Appointment, AppointmentItem, AppointmentStatus
+from terminvergabe.counter.models import Call, Ticket
 from terminvergabe.db import db
 from terminvergabe.time import local_to_utc
 
@@ -46,14 +47,6 @@ class Visit:
     @property
     def walk_in(self) -> bool:
         return self.appointment_id is None
-
-
-def _ticket_model():
-    try:
-        from terminvergabe.counter.models import Ticket
-    except ImportError:
-        return None
-    return Ticket
 
 
 def generate(office, first: dt.date, days: int, per_day: int, seed: int = 1) -> list[Visit]:
@@ -97,18 +90,39 @@ def generate(office, first: dt.date, days: int, per_day: int, seed: int = 1) -> 
             visits.append(visit)
     db.session.execute(sa.insert(Appointment), appointment_rows)
     db.session.execute(sa.insert(AppointmentItem), item_rows)
-    if db.session.get_bind().dialect.name == "postgresql":  # ids were given: move the sequence
-        db.session.execute(
-            sa.text(
-                "SELECT setval(pg_get_serial_sequence('appointment', 'id'), max(id)) "
-                "FROM appointment"
-            )
-        )
-    Ticket = _ticket_model()
-    if Ticket is not None and ticket_rows:
-        db.session.execute(sa.insert(Ticket), ticket_rows)
+    if ticket_rows:
+        _insert_tickets(ticket_rows)
+    _move_sequence("appointment")
     db.session.flush()
     return visits
+
+
+def _insert_tickets(rows: list[dict]) -> None:
+    """The tickets, and the call of each (the statistics read the first call from `Call`)."""
+    next_id = (db.session.scalar(sa.select(sa.func.max(Ticket.id))) or 0) + 1
+    for number, row in enumerate(rows, start=next_id):
+        row["id"] = number
+    db.session.execute(sa.insert(Ticket), rows)
+    calls = [
+        {
+            "office_id": row["office_id"],
+            "ticket_id": row["id"],
+            "counter_id": row["counter_id"],
+            "called_at": row["called_at"],
+            "recall": False,
+        }
+        for row in rows
+    ]
+    db.session.execute(sa.insert(Call), calls)
+    _move_sequence("ticket")
+
+
+def _move_sequence(table: str) -> None:
+    """Ids were given: move PostgreSQL's sequence past them."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}")  # noqa: S608
+        )
 
 
 def _timeline(visit: Visit, arrival: dt.datetime, rng) -> None:

@@ -8,8 +8,9 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from terminvergabe.admin import audit, privacy, stats
-from terminvergabe.admin.models import AuditEntry
+from terminvergabe import audit
+from terminvergabe.admin import privacy, stats
+from terminvergabe.audit import AuditEntry
 from terminvergabe.booking import operations
 from terminvergabe.booking.models import Appointment
 from terminvergabe.db import db

@@ -4,7 +4,7 @@ saved rules change check-in and calling at once."""
 import pytest
 import sqlalchemy as sa
 
-from terminvergabe.admin.models import AuditEntry
+from terminvergabe.audit import AuditEntry
 from terminvergabe.counter.models import QueueSettings, Ticket, TicketKind, TicketStatus
 from terminvergabe.db import db
 from tests.auth.staff import log_in

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from terminvergabe.admin import stats
 from terminvergabe.booking.models import AppointmentStatus, Closure, ShiftException, ShiftPattern
+from terminvergabe.counter.models import Call, Ticket
 from terminvergabe.db import db
 from tests.admin import history
 
@@ -51,16 +52,13 @@ def test_counts_match_the_generated_records(office, visits, now):
     assert report.counts.cancelled == sum(v.status == AppointmentStatus.CANCELLED for v in booked)
     assert report.counts.no_shows == sum(v.status == AppointmentStatus.NO_SHOW for v in booked)
     assert report.counts.done == sum(v.status == AppointmentStatus.DONE for v in booked)
-    if stats.ticket_columns() is not None:
-        assert report.counts.walk_ins == sum(v.walk_in for v in visits)
+    assert report.counts.walk_ins == sum(v.walk_in for v in visits)
     per_day = Tally(v.start_at.astimezone(office.zone).date() for v in booked)
     assert {d: t["booked"] for d, t in report.counts.by_day.items()} == dict(per_day)
     assert report.counts.booked > 100  # the data really exercise the queries
 
 
 def test_waiting_and_service_times_by_service_and_hour(office, visits, now):
-    if stats.ticket_columns() is None:
-        pytest.skip("the counter package's Ticket model is not there")
     report = stats.report(office, FIRST, LAST, now)
     for durations, begin, end in (
         (report.waiting, "arrived_at", "called_at"),
@@ -134,8 +132,6 @@ def test_hour_of_day_follows_the_office_zone_across_dst(office, now):
     records = history.generate(office, dt.date(2025, 10, 20), 14, per_day=4, seed=3)
     db.session.commit()
     report = stats.report(office, dt.date(2025, 10, 20), dt.date(2025, 11, 2), now)
-    if stats.ticket_columns() is None:
-        pytest.skip("the counter package's Ticket model is not there")
     hours = {v.arrived_at.astimezone(office.zone).hour for v in records if v.arrived_at}
     assert set(report.waiting.by_hour) == hours
 
@@ -163,3 +159,32 @@ def test_bad_period_is_refused_with_a_message(client, office, manager):
     response = client.get(f"/admin/{office.id}/statistics?first=2026-02-01&last=2026-01-01&lang=en")
     assert response.status_code == 422
     assert "must not be before the first day" in response.get_data(as_text=True)
+
+
+def test_waiting_time_ends_at_the_first_call_not_at_a_recall(office, now):
+    """Called 5 minutes after arrival, recalled 20 minutes later: the citizen waited 5."""
+    visits = history.generate(office, FIRST, 1, per_day=1, seed=1)
+    ticket = db.session.scalar(sa.select(Ticket).where(Ticket.appointment_id.is_not(None)))
+    arrived = ticket.arrived_at
+    first_call = db.session.scalar(sa.select(Call).where(Call.ticket_id == ticket.id))
+    first_call.called_at = arrived + dt.timedelta(minutes=5)
+    recalled = arrived + dt.timedelta(minutes=25)
+    ticket.called_at, ticket.call_count = recalled, 2  # what a recall writes on the ticket
+    ticket.started_at = recalled + dt.timedelta(minutes=1)
+    ticket.finished_at = recalled + dt.timedelta(minutes=11)
+    db.session.add(
+        Call(
+            office_id=office.id,
+            ticket_id=ticket.id,
+            counter_id=ticket.counter_id,
+            called_at=recalled,
+            recall=True,
+        )
+    )
+    db.session.execute(sa.delete(Ticket).where(Ticket.id != ticket.id))
+    db.session.commit()
+    assert len(visits) == 1
+    report = stats.report(office, FIRST, FIRST, now)
+    assert report.waiting.overall.count == 1
+    assert report.waiting.overall.mean == pytest.approx(5)
+    assert report.service_time.overall.mean == pytest.approx(10)

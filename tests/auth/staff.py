@@ -1,6 +1,9 @@
 """Helpers for tests that need staff members: one per role, logged in without a password round
 trip (hashing is slow on purpose)."""
 
+import sqlalchemy as sa
+
+from terminvergabe.audit import AuditEntry
 from terminvergabe.auth import access, operations
 from terminvergabe.booking.models import Role
 from terminvergabe.db import db
@@ -20,8 +23,15 @@ def create_staff_set(office, other_office=None) -> dict:
             staff[f"other_{role}"] = operations.create_staff(
                 f"other-{role}", PASSWORD, f"Other {role}", [Role(role)], other_office
             )
+    forget_setup_entries()
     db.session.commit()
     return staff
+
+
+def forget_setup_entries() -> None:
+    """Accounts made for a test are its setting, not a change under test: their audit entries
+    go, so that each test sees only the entries of what it does."""
+    db.session.execute(sa.delete(AuditEntry).where(AuditEntry.action == "staff_create"))
 
 
 def log_in(client, staff) -> None:

@@ -4,7 +4,7 @@ them in the reader's language."""
 
 import sqlalchemy as sa
 
-from terminvergabe.admin.models import AuditEntry
+from terminvergabe.audit import AuditEntry
 from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import DeviceKind
 from terminvergabe.counter import operations as ops
@@ -114,6 +114,7 @@ def test_kiosk_actions_name_the_kiosk(client, office, now, clock):
     client.post(f"/kiosk/{token}/check-in", data={"code": appointment.booking_code})
     client.post(f"/kiosk/{token}/walk-in", data={"service": service(office, "Personal").id})
     assert [(e.action, e.actor_id, e.actor_name) for e in log()] == [
+        ("device_create", None, "system"),
         ("check_in", None, "Kiosk Eingang"),
         ("walk_in", None, "Kiosk Eingang"),
     ]

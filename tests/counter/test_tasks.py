@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from terminvergabe.admin import stats
-from terminvergabe.admin.models import AuditEntry
+from terminvergabe.audit import AuditEntry
 from terminvergabe.booking import operations as booking_ops
 from terminvergabe.booking.models import Appointment, AppointmentStatus
 from terminvergabe.counter import operations as ops
