@@ -1,7 +1,8 @@
 """The booking verbs: hold, confirm, opt in, cancel, rebook, expire.
 
 Each takes the time `now` as an argument, flushes and never commits: the view (or job) that
-calls it commits once. These are the only functions that write an appointment's booking status.
+calls it commits once. Which change of status each may make, and when, is booking/lifecycle.py's
+table; these functions lock the row, take and give back the time, and announce the change.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
-from terminvergabe.booking import schedule_cache, signals
+from terminvergabe.booking import lifecycle, schedule_cache, signals
+from terminvergabe.booking.lifecycle import Verb
 from terminvergabe.booking.models import (
     CLAIM_UNIT_MINUTES,
+    HOLDING_STATUSES,
     Appointment,
     AppointmentItem,
     AppointmentStatus,
@@ -330,10 +333,10 @@ def _set_claim_expiry(appointment: Appointment, now: dt.datetime, expires_at) ->
         raise _hold_expired()
 
 
-def _release_claims(appointment: Appointment, now: dt.datetime, cooldown_minutes: int) -> None:
-    """Give the appointment's time back, after an optional cooldown (then the claim stays and
-    lapses by itself, so that a freed time cannot be passed to a chosen person)."""
-    claims = sa.and_(SlotClaim.appointment_id == appointment.id)
+def _release_claims(claims, now: dt.datetime, cooldown_minutes: int) -> None:
+    """Give the time of these claims back, after an optional cooldown (then each claim stays,
+    owned by nobody, and lapses by itself, so that a freed time cannot be passed to a chosen
+    person)."""
     if cooldown_minutes > 0:
         db.session.execute(
             sa.update(SlotClaim)
@@ -342,6 +345,22 @@ def _release_claims(appointment: Appointment, now: dt.datetime, cooldown_minutes
         )
     else:
         db.session.execute(sa.delete(SlotClaim).where(claims))
+
+
+def _claims_of(appointment: Appointment):
+    return SlotClaim.appointment_id == appointment.id
+
+
+def _claims_outside(appointment: Appointment):
+    """The appointment's claims that its present time does not need (after a move)."""
+    return sa.and_(
+        _claims_of(appointment),
+        sa.or_(
+            SlotClaim.counter_id != appointment.counter_id,
+            SlotClaim.start_at < appointment.start_at,
+            SlotClaim.start_at >= appointment.end_at,
+        ),
+    )
 
 
 def _taken(office, selection, start_at, now, exclude=None, day_starts=None) -> DomainError:
@@ -403,7 +422,6 @@ def _new_appointment(
             counter_id=counter_id,
             start_at=start_at,
             end_at=end_at,
-            status=AppointmentStatus.HELD,
             booking_code=new_booking_code(),
             manage_token=secrets.token_urlsafe(24),
             checkin_token=secrets.token_urlsafe(18),
@@ -412,6 +430,7 @@ def _new_appointment(
             hold_expires_at=hold_expires_at,
             items=[AppointmentItem(service=s, quantity=q) for s, q in chosen.items()],
         )
+        lifecycle.begin(appointment)
         try:
             with db.session.begin_nested():
                 db.session.add(appointment)
@@ -457,11 +476,11 @@ def confirm(
 ) -> Appointment:
     """Turn a hold into a booking (or into a pending one, where the office asks for opt-in)."""
     lock_row(Appointment, appointment.id)
-    if not appointment.can_confirm(now):
+    if not lifecycle.can(appointment, Verb.CONFIRM, now):
         if appointment.status in (
             AppointmentStatus.HELD,
             AppointmentStatus.EXPIRED,
-        ) or appointment.is_hold_expired(now):
+        ) or lifecycle.is_hold_expired(appointment, now):
             raise _hold_expired()
         if appointment.status == AppointmentStatus.CANCELLED:
             raise DomainError("cancelled", _("This appointment is already cancelled."), 409)
@@ -475,12 +494,12 @@ def confirm(
     if office.double_opt_in:
         expires_at = now + dt.timedelta(minutes=office.opt_in_minutes)
         _set_claim_expiry(appointment, now, expires_at)
-        appointment.status = AppointmentStatus.PENDING
+        lifecycle.move(appointment, Verb.ASK_OPT_IN, now)
         appointment.hold_expires_at = expires_at
         db.session.flush()
         signals.appointment_pending.send(appointment)
     else:
-        _finish_confirmation(appointment, now)
+        _finish_confirmation(appointment, Verb.CONFIRM, now)
     return appointment
 
 
@@ -489,15 +508,15 @@ def opt_in(appointment: Appointment, now: dt.datetime) -> Appointment:
     lock_row(Appointment, appointment.id)
     if appointment.status == AppointmentStatus.CONFIRMED:
         return appointment  # a second click changes nothing
-    if not appointment.can_opt_in(now):
+    if not lifecycle.can(appointment, Verb.OPT_IN, now):
         raise _hold_expired()
-    _finish_confirmation(appointment, now)
+    _finish_confirmation(appointment, Verb.OPT_IN, now)
     return appointment
 
 
-def _finish_confirmation(appointment: Appointment, now: dt.datetime) -> None:
+def _finish_confirmation(appointment: Appointment, verb: Verb, now: dt.datetime) -> None:
     _set_claim_expiry(appointment, now, None)
-    appointment.status = AppointmentStatus.CONFIRMED
+    lifecycle.move(appointment, verb, now)
     appointment.hold_expires_at = None
     appointment.confirmed_at = now
     db.session.flush()
@@ -508,10 +527,8 @@ def cancel(appointment: Appointment, now: dt.datetime, by: str = "citizen") -> A
     """Cancel a hold or a booking. The citizen may until the office's deadline; the office
     (by="office") may cancel any booking that has not begun."""
     lock_row(Appointment, appointment.id)
-    allowed = appointment.can_cancel(now) or (
-        by == "office" and appointment.is_active and appointment.start_at > now
-    )
-    if not allowed:
+    verb = Verb.OFFICE_CANCEL if by == "office" else Verb.CANCEL
+    if not lifecycle.can(appointment, verb, now):
         if appointment.status == AppointmentStatus.CANCELLED:
             raise DomainError("cancelled", _("This appointment is already cancelled."), 409)
         raise DomainError(
@@ -521,8 +538,8 @@ def cancel(appointment: Appointment, now: dt.datetime, by: str = "citizen") -> A
         )
     was_booked = appointment.status == AppointmentStatus.CONFIRMED
     cooldown = appointment.office.cancel_cooldown_minutes if was_booked else 0
-    _release_claims(appointment, now, cooldown)
-    appointment.status = AppointmentStatus.CANCELLED
+    _release_claims(_claims_of(appointment), now, cooldown)
+    lifecycle.move(appointment, verb, now)
     appointment.cancelled_at = now
     appointment.hold_expires_at = None
     appointment.sequence += 1
@@ -537,11 +554,12 @@ def rebook(
     appointment: Appointment, start_at: dt.datetime, now: dt.datetime, by: str = "citizen"
 ) -> Appointment:
     """Move a booking to another time: the new time is claimed before the old one is released,
-    in one transaction, so the citizen never ends up with neither. The citizen may until the
-    office's deadline; the office (by="office") may move any booking that has not begun."""
+    in one transaction, so the citizen never ends up with neither. The old time goes into the
+    office's cooldown, as after a cancellation. The citizen may until the office's deadline;
+    the office (by="office") may move any booking that has not begun."""
     lock_row(Appointment, appointment.id)
-    allowed = appointment.can_office_rebook(now) if by == "office" else appointment.can_rebook(now)
-    if not allowed:
+    verb = Verb.OFFICE_REBOOK if by == "office" else Verb.REBOOK
+    if not lifecycle.can(appointment, verb, now):
         raise DomainError(
             "rebook_deadline",
             _("This appointment can no longer be changed online. Please contact the office."),
@@ -559,42 +577,29 @@ def rebook(
         appointment.counter_id = counter_id
         appointment.start_at, appointment.end_at = start_at, start_at + duration
         if _claim(appointment, counter_id, now, None):
-            _drop_claims_outside(appointment)
+            cooldown = office.cancel_cooldown_minutes
+            _release_claims(_claims_outside(appointment), now, cooldown)
             appointment.sequence += 1
             db.session.flush()
             signals.appointment_rebooked.send(appointment, previous_start_at=previous[1], by=by)
-            signals.time_released.send(
-                office, counter_id=previous[0], start_at=previous[1], end_at=previous[2]
-            )
+            if not cooldown:
+                signals.time_released.send(
+                    office, counter_id=previous[0], start_at=previous[1], end_at=previous[2]
+                )
             return appointment
     appointment.counter_id, appointment.start_at, appointment.end_at = previous
     raise _taken(office, selection, start_at, now, appointment.id)
 
 
-def _drop_claims_outside(appointment: Appointment) -> None:
-    db.session.execute(
-        sa.delete(SlotClaim).where(
-            SlotClaim.appointment_id == appointment.id,
-            sa.or_(
-                SlotClaim.counter_id != appointment.counter_id,
-                SlotClaim.start_at < appointment.start_at,
-                SlotClaim.start_at >= appointment.end_at,
-            ),
-        )
-    )
-
-
 def expire(appointment: Appointment, now: dt.datetime) -> bool:
     """Mark a lapsed hold or unconfirmed booking as expired; True when it changed."""
     lock_row(Appointment, appointment.id)
-    if not appointment.can_expire(now):
+    if not lifecycle.can(appointment, Verb.EXPIRE, now):
         return False
     db.session.execute(
-        sa.delete(SlotClaim).where(
-            SlotClaim.appointment_id == appointment.id, SlotClaim.expires_at <= now
-        )
+        sa.delete(SlotClaim).where(_claims_of(appointment), SlotClaim.expires_at <= now)
     )
-    appointment.status = AppointmentStatus.EXPIRED
+    lifecycle.move(appointment, Verb.EXPIRE, now)
     db.session.flush()
     signals.appointment_expired.send(appointment)
     _announce_release(appointment)
@@ -609,7 +614,7 @@ def expire_lapsed(now: dt.datetime, limit: int = 500) -> int:
     lapsed = db.session.scalars(
         sa.select(Appointment)
         .where(
-            Appointment.status.in_([AppointmentStatus.HELD, AppointmentStatus.PENDING]),
+            Appointment.status.in_(HOLDING_STATUSES),
             Appointment.hold_expires_at <= now,
         )
         .limit(limit)
