@@ -17,7 +17,7 @@ from terminvergabe.booking.models import (
     Service,
     StaffMember,
 )
-from terminvergabe.counter import tickets
+from terminvergabe.counter import tickets, waiting
 from terminvergabe.counter.models import LatePolicy, Ticket, TicketKind
 from terminvergabe.db import db, lock_row
 from terminvergabe.errors import DomainError
@@ -49,7 +49,7 @@ def _refuse_unless_checkable(appointment: Appointment, office: Office, now: dt.d
 def _kind_on_arrival(appointment: Appointment, office: Office, now: dt.datetime) -> TicketKind:
     """Within the office's tolerance an appointment; too late, a walk-in or refused (office
     rule); too early, refused."""
-    settings = tickets.settings_for(office)
+    settings = waiting.settings_for(office)
     earliest = appointment.start_at - dt.timedelta(minutes=settings.early_minutes)
     latest = appointment.start_at + dt.timedelta(minutes=settings.late_minutes)
     if now < earliest:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Counter, Office
-from terminvergabe.counter import queue, tickets
+from terminvergabe.counter import queue, waiting
 from terminvergabe.counter.models import OPEN_STATUSES, Call, Ticket, TicketStatus
 from terminvergabe.db import db
 from terminvergabe.time import local_date, local_midnight
@@ -78,8 +78,8 @@ def counter_screen(counter: Counter, now: dt.datetime) -> dict:
     return {
         "counter": counter,
         "office": office,
-        "current": tickets.active_ticket(counter),
-        "queue": tickets.counter_order(counter, now),
+        "current": waiting.active_ticket(counter),
+        "queue": waiting.counter_order(counter, now),
         "waiting": waiting_count(office, now),
         "services": [s for s in office.services if s.active],
         "counters": [c for c in office.counters if c.active and c.id != counter.id],
@@ -167,9 +167,9 @@ def office_queue(office: Office, now: dt.datetime) -> OfficeQueue:
     day, start, _ = today(office, now)
     return OfficeQueue(
         now=now,
-        entries=[tickets.entry(t) for t in tickets.waiting_tickets(office.id, day)],
-        policy=tickets.policy_for(tickets.settings_for(office)),
-        streak=tickets.appointment_streak(office.id, start),
+        entries=[waiting.entry(t) for t in waiting.waiting_tickets(office.id, day)],
+        policy=waiting.policy_for(waiting.settings_for(office)),
+        streak=waiting.appointment_streak(office.id, start),
         counter_skills=[
             (c.id, frozenset(s.id for s in c.skills)) for c in office.counters if c.active
         ],

@@ -31,7 +31,7 @@ from terminvergabe.auth.access import (
 )
 from terminvergabe.auth.models import Device, DeviceKind
 from terminvergabe.booking.models import Counter, Office, Role
-from terminvergabe.counter import checkin, links, live, state, tickets
+from terminvergabe.counter import checkin, links, live, state, tickets, waiting
 from terminvergabe.counter.models import Ticket
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
@@ -279,7 +279,7 @@ def STATUS_NAMES() -> dict:  # noqa: N802 - reads like a constant, translated pe
 
 
 def _current(counter: Counter) -> Ticket:
-    ticket = tickets.active_ticket(counter)
+    ticket = waiting.active_ticket(counter)
     if ticket is None:
         raise DomainError("no_ticket", _("No citizen is called to this counter."), 409)
     return ticket

@@ -123,7 +123,7 @@ def scene(live_server, now, app):
     tickets.call_next(office.counters[0], now, clerk)  # an audit entry with a counter
     # the priority ticket was called first; the two others wait
     db.session.flush()
-    called_token = tickets.active_ticket(office.counters[0]).status_token
+    called_token = waiting.active_ticket(office.counters[0]).status_token
 
     scarce = factories.create_office(
         slug="kleines-amt",
