@@ -30,8 +30,9 @@ from terminvergabe.booking.models import (
     Service,
     SlotClaim,
 )
-from terminvergabe.booking.schedules import booking_window, open_days, staffing
+from terminvergabe.booking.schedules import booking_window, open_days
 from terminvergabe.booking.slots import appointment_minutes, first_free_start, free_starts
+from terminvergabe.booking.staffing import staffing
 from terminvergabe.db import db, lock_key, lock_row
 from terminvergabe.errors import DomainError
 from terminvergabe.time import daterange, local_date
