@@ -18,10 +18,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
-from terminvergabe.booking import lifecycle, schedule_cache, signals
+from terminvergabe.booking import claims, lifecycle, schedule_cache, signals
 from terminvergabe.booking.lifecycle import Verb
 from terminvergabe.booking.models import (
-    CLAIM_UNIT_MINUTES,
     HOLDING_STATUSES,
     Appointment,
     AppointmentItem,
@@ -40,7 +39,6 @@ from terminvergabe.time import daterange, local_date
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a booking code is read aloud and typed at the front desk.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 CODE_LENGTH = 8
-UNIT = dt.timedelta(minutes=CLAIM_UNIT_MINUTES)
 ALTERNATIVES = 5
 
 Selection = Mapping[int, int]  # service id -> quantity
@@ -255,115 +253,6 @@ def find_by_booking_code(office: Office, text: str) -> Appointment | None:
     )
 
 
-# -- claims ----------------------------------------------------------------------------------
-
-
-def _units(start_at: dt.datetime, end_at: dt.datetime) -> list[dt.datetime]:
-    units, t = [], start_at
-    while t < end_at:
-        units.append(t)
-        t += UNIT
-    return units
-
-
-def _claim(
-    appointment: Appointment, counter_id: int, now: dt.datetime, expires_at, new: bool = False
-) -> bool:
-    """Claim the appointment's time on a counter; False when any unit is taken. A `new`
-    appointment owns no claims yet; a moved one keeps those it has.
-
-    Lapsed claims in the range are deleted first. The unique constraint on (counter, unit)
-    decides between racing clients: only one insert of a unit can commit.
-    """
-    units = _units(appointment.start_at, appointment.end_at)
-    try:
-        with db.session.begin_nested():
-            db.session.execute(
-                sa.delete(SlotClaim).where(
-                    SlotClaim.counter_id == counter_id,
-                    SlotClaim.start_at.in_(units),
-                    SlotClaim.expires_at <= now,
-                )
-            )
-            owned = set() if new else _owned_units(appointment, counter_id, units)
-            missing = [unit for unit in units if unit not in owned]
-            if missing:
-                db.session.execute(
-                    sa.insert(SlotClaim),
-                    [
-                        {
-                            "counter_id": counter_id,
-                            "start_at": unit,
-                            "appointment_id": appointment.id,
-                            "expires_at": expires_at,
-                        }
-                        for unit in missing
-                    ],
-                )
-    except IntegrityError:
-        return False
-    return True
-
-
-def _owned_units(appointment: Appointment, counter_id: int, units: list) -> set[dt.datetime]:
-    return set(
-        db.session.scalars(
-            sa.select(SlotClaim.start_at).where(
-                SlotClaim.counter_id == counter_id,
-                SlotClaim.start_at.in_(units),
-                SlotClaim.appointment_id == appointment.id,
-            )
-        )
-    )
-
-
-def _set_claim_expiry(appointment: Appointment, now: dt.datetime, expires_at) -> None:
-    """Keep the appointment's live claims, with a new expiry (None: for good).
-
-    Refuses when a claim has lapsed or was taken over since: then the hold is gone."""
-    result = db.session.execute(
-        sa.update(SlotClaim)
-        .where(
-            SlotClaim.appointment_id == appointment.id,
-            SlotClaim.counter_id == appointment.counter_id,
-            sa.or_(SlotClaim.expires_at.is_(None), SlotClaim.expires_at > now),
-        )
-        .values(expires_at=expires_at)
-    )
-    if result.rowcount != len(_units(appointment.start_at, appointment.end_at)):
-        raise _hold_expired()
-
-
-def _release_claims(claims, now: dt.datetime, cooldown_minutes: int) -> None:
-    """Give the time of these claims back, after an optional cooldown (then each claim stays,
-    owned by nobody, and lapses by itself, so that a freed time cannot be passed to a chosen
-    person)."""
-    if cooldown_minutes > 0:
-        db.session.execute(
-            sa.update(SlotClaim)
-            .where(claims)
-            .values(expires_at=now + dt.timedelta(minutes=cooldown_minutes), appointment_id=None)
-        )
-    else:
-        db.session.execute(sa.delete(SlotClaim).where(claims))
-
-
-def _claims_of(appointment: Appointment):
-    return SlotClaim.appointment_id == appointment.id
-
-
-def _claims_outside(appointment: Appointment):
-    """The appointment's claims that its present time does not need (after a move)."""
-    return sa.and_(
-        _claims_of(appointment),
-        sa.or_(
-            SlotClaim.counter_id != appointment.counter_id,
-            SlotClaim.start_at < appointment.start_at,
-            SlotClaim.start_at >= appointment.end_at,
-        ),
-    )
-
-
 def _taken(office, selection, start_at, now, exclude=None, day_starts=None) -> DomainError:
     alternatives = nearest_alternatives(office, selection, start_at, now, exclude, day_starts)
     return DomainError(
@@ -406,7 +295,7 @@ def hold(
         appointment = _new_appointment(
             office, chosen, counter_id, start_at, end_at, now, locale, expires_at
         )
-        if _claim(appointment, counter_id, now, expires_at, new=True):
+        if claims.claim(appointment, counter_id, now, expires_at, new=True):
             signals.appointment_held.send(appointment)
             return appointment
         db.session.delete(appointment)
@@ -494,7 +383,8 @@ def confirm(
     office = appointment.office
     if office.double_opt_in:
         expires_at = now + dt.timedelta(minutes=office.opt_in_minutes)
-        _set_claim_expiry(appointment, now, expires_at)
+        if not claims.keep(appointment, now, expires_at):
+            raise _hold_expired()
         lifecycle.move(appointment, Verb.ASK_OPT_IN, now)
         appointment.hold_expires_at = expires_at
         db.session.flush()
@@ -516,7 +406,8 @@ def opt_in(appointment: Appointment, now: dt.datetime) -> Appointment:
 
 
 def _finish_confirmation(appointment: Appointment, verb: Verb, now: dt.datetime) -> None:
-    _set_claim_expiry(appointment, now, None)
+    if not claims.keep(appointment, now, None):
+        raise _hold_expired()
     lifecycle.move(appointment, verb, now)
     appointment.hold_expires_at = None
     appointment.confirmed_at = now
@@ -539,7 +430,7 @@ def cancel(appointment: Appointment, now: dt.datetime, by: str = "citizen") -> A
         )
     was_booked = appointment.status == AppointmentStatus.CONFIRMED
     cooldown = appointment.office.cancel_cooldown_minutes if was_booked else 0
-    _release_claims(_claims_of(appointment), now, cooldown)
+    claims.release(claims.of(appointment), now, cooldown)
     lifecycle.move(appointment, verb, now)
     appointment.cancelled_at = now
     appointment.hold_expires_at = None
@@ -577,9 +468,9 @@ def rebook(
     for counter_id in counters:
         appointment.counter_id = counter_id
         appointment.start_at, appointment.end_at = start_at, start_at + duration
-        if _claim(appointment, counter_id, now, None):
+        if claims.claim(appointment, counter_id, now, None):
             cooldown = office.cancel_cooldown_minutes
-            _release_claims(_claims_outside(appointment), now, cooldown)
+            claims.release(claims.outside(appointment), now, cooldown)
             appointment.sequence += 1
             db.session.flush()
             signals.appointment_rebooked.send(appointment, previous_start_at=previous[1], by=by)
@@ -598,7 +489,7 @@ def expire(appointment: Appointment, now: dt.datetime) -> bool:
     if not lifecycle.can(appointment, Verb.EXPIRE, now):
         return False
     db.session.execute(
-        sa.delete(SlotClaim).where(_claims_of(appointment), SlotClaim.expires_at <= now)
+        sa.delete(SlotClaim).where(claims.of(appointment), SlotClaim.expires_at <= now)
     )
     lifecycle.move(appointment, Verb.EXPIRE, now)
     db.session.flush()

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
-from terminvergabe.booking import operations
+from terminvergabe.booking import claims, operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office, SlotClaim
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
@@ -245,7 +245,7 @@ def test_without_the_unique_constraint_several_clients_win(
     window = threading.Barrier(clients)
 
     def check_then_insert(appointment, counter_id, now, expires_at, new=False):
-        units = operations._units(appointment.start_at, appointment.end_at)
+        units = claims.units_of(appointment.start_at, appointment.end_at)
         taken = db.session.scalar(
             sa.select(sa.func.count())
             .select_from(UNGUARDED)
