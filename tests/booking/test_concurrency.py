@@ -263,7 +263,7 @@ def test_without_the_unique_constraint_several_clients_win(
         )
         return True
 
-    monkeypatch.setattr(operations, "_claim", check_then_insert)
+    monkeypatch.setattr(claims, "claim", check_then_insert)
     with unguarded_claims_table():
         outcomes = race(
             app_ctx, clients, lambda i: _hold(app_ctx, office_id, selection, TUESDAY_10, now)
