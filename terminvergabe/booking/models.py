@@ -16,6 +16,13 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from terminvergabe.booking import lifecycle
+from terminvergabe.booking.lifecycle import (  # noqa: F401  (the statuses, named with the model)
+    ACTIVE_STATUSES,
+    HOLDING_STATUSES,
+    OCCUPYING_STATUSES,
+    AppointmentStatus,
+)
 from terminvergabe.db import UTCDateTime, db
 
 # Claims are made in units of this many minutes, independent of an office's slot granularity,
@@ -270,41 +277,13 @@ class Closure(db.Model):
     __table_args__ = (sa.CheckConstraint("first_day <= last_day", name="order"),)
 
 
-class AppointmentStatus(enum.StrEnum):
-    HELD = "held"
-    PENDING = "pending"
-    CONFIRMED = "confirmed"
-    CHECKED_IN = "checked_in"
-    CALLED = "called"
-    IN_SERVICE = "in_service"
-    DONE = "done"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-    NO_SHOW = "no_show"
-
-
-# Statuses in which an appointment occupies its time and counts against the per-email cap.
-ACTIVE_STATUSES = (AppointmentStatus.HELD, AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
-# Statuses whose time stays taken for good (for a no-show too: the counter waited).
-OCCUPYING_STATUSES = (
-    AppointmentStatus.CONFIRMED,
-    AppointmentStatus.CHECKED_IN,
-    AppointmentStatus.CALLED,
-    AppointmentStatus.IN_SERVICE,
-    AppointmentStatus.DONE,
-    AppointmentStatus.NO_SHOW,
-)
-# Held and pending appointments take their time only until the hold lapses.
-HOLDING_STATUSES = (AppointmentStatus.HELD, AppointmentStatus.PENDING)
-
-
 class Appointment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(sa.ForeignKey("office.id", ondelete="CASCADE"))
     counter_id: Mapped[int] = mapped_column(sa.ForeignKey("counter.id"))
     start_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     end_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(sa.String(20), default=AppointmentStatus.HELD)
+    status: Mapped[str] = mapped_column(sa.String(20))  # written by booking/lifecycle.py only
     booking_code: Mapped[str] = mapped_column(sa.String(12), unique=True)
     manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     # What the front desk scans (QR code). Not the manage token: it cannot cancel or show data.
@@ -346,37 +325,22 @@ class Appointment(db.Model):
         ),
     )
 
+    # The questions pages ask of an appointment; the answers are booking/lifecycle.py's.
+
     def is_hold_expired(self, now: dt.datetime) -> bool:
-        return (
-            self.status in (AppointmentStatus.HELD, AppointmentStatus.PENDING)
-            and self.hold_expires_at is not None
-            and self.hold_expires_at <= now
-        )
-
-    def can_confirm(self, now: dt.datetime) -> bool:
-        return self.status == AppointmentStatus.HELD and not self.is_hold_expired(now)
-
-    def can_opt_in(self, now: dt.datetime) -> bool:
-        return self.status == AppointmentStatus.PENDING and not self.is_hold_expired(now)
+        return lifecycle.is_hold_expired(self, now)
 
     def cancel_deadline(self) -> dt.datetime:
-        return self.start_at - dt.timedelta(minutes=self.office.cancel_deadline_minutes)
+        return lifecycle.cancel_deadline(self)
 
     def can_cancel(self, now: dt.datetime) -> bool:
-        if self.status in (AppointmentStatus.HELD, AppointmentStatus.PENDING):
-            return not self.is_hold_expired(now)
-        return self.status == AppointmentStatus.CONFIRMED and now < self.cancel_deadline()
+        return lifecycle.can_cancel(self, now)
 
     def can_rebook(self, now: dt.datetime) -> bool:
-        return self.status == AppointmentStatus.CONFIRMED and now < self.cancel_deadline()
+        return lifecycle.can_rebook(self, now)
 
     def can_office_rebook(self, now: dt.datetime) -> bool:
-        """The deadline keeps citizens from changing a visit at short notice; the office itself
-        may move a booking until it begins (e.g. when a closure takes its counter)."""
-        return self.status == AppointmentStatus.CONFIRMED and now < self.start_at
-
-    def can_expire(self, now: dt.datetime) -> bool:
-        return self.is_hold_expired(now)
+        return lifecycle.can_office_rebook(self, now)
 
     @property
     def is_active(self) -> bool:

@@ -1,7 +1,8 @@
 """The booking verbs: hold, confirm, opt in, cancel, rebook, expire.
 
 Each takes the time `now` as an argument, flushes and never commits: the view (or job) that
-calls it commits once. These are the only functions that write an appointment's booking status.
+calls it commits once. Which change of status each may make, and when, is booking/lifecycle.py's
+table; these functions lock the row, take and give back the time, and announce the change.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
-from terminvergabe.booking import schedule_cache, signals
+from terminvergabe.booking import claims, lifecycle, schedule_cache, signals
+from terminvergabe.booking.lifecycle import Verb
 from terminvergabe.booking.models import (
-    CLAIM_UNIT_MINUTES,
+    HOLDING_STATUSES,
     Appointment,
     AppointmentItem,
     AppointmentStatus,
@@ -27,8 +29,9 @@ from terminvergabe.booking.models import (
     Service,
     SlotClaim,
 )
-from terminvergabe.booking.schedules import booking_window, open_days, staffing
+from terminvergabe.booking.schedules import booking_window, open_days
 from terminvergabe.booking.slots import appointment_minutes, first_free_start, free_starts
+from terminvergabe.booking.staffing import staffing
 from terminvergabe.db import db, lock_key, lock_row
 from terminvergabe.errors import DomainError
 from terminvergabe.time import daterange, local_date
@@ -36,7 +39,6 @@ from terminvergabe.time import daterange, local_date
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a booking code is read aloud and typed at the front desk.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 CODE_LENGTH = 8
-UNIT = dt.timedelta(minutes=CLAIM_UNIT_MINUTES)
 ALTERNATIVES = 5
 
 Selection = Mapping[int, int]  # service id -> quantity
@@ -251,99 +253,6 @@ def find_by_booking_code(office: Office, text: str) -> Appointment | None:
     )
 
 
-# -- claims ----------------------------------------------------------------------------------
-
-
-def _units(start_at: dt.datetime, end_at: dt.datetime) -> list[dt.datetime]:
-    units, t = [], start_at
-    while t < end_at:
-        units.append(t)
-        t += UNIT
-    return units
-
-
-def _claim(
-    appointment: Appointment, counter_id: int, now: dt.datetime, expires_at, new: bool = False
-) -> bool:
-    """Claim the appointment's time on a counter; False when any unit is taken. A `new`
-    appointment owns no claims yet; a moved one keeps those it has.
-
-    Lapsed claims in the range are deleted first. The unique constraint on (counter, unit)
-    decides between racing clients: only one insert of a unit can commit.
-    """
-    units = _units(appointment.start_at, appointment.end_at)
-    try:
-        with db.session.begin_nested():
-            db.session.execute(
-                sa.delete(SlotClaim).where(
-                    SlotClaim.counter_id == counter_id,
-                    SlotClaim.start_at.in_(units),
-                    SlotClaim.expires_at <= now,
-                )
-            )
-            owned = set() if new else _owned_units(appointment, counter_id, units)
-            missing = [unit for unit in units if unit not in owned]
-            if missing:
-                db.session.execute(
-                    sa.insert(SlotClaim),
-                    [
-                        {
-                            "counter_id": counter_id,
-                            "start_at": unit,
-                            "appointment_id": appointment.id,
-                            "expires_at": expires_at,
-                        }
-                        for unit in missing
-                    ],
-                )
-    except IntegrityError:
-        return False
-    return True
-
-
-def _owned_units(appointment: Appointment, counter_id: int, units: list) -> set[dt.datetime]:
-    return set(
-        db.session.scalars(
-            sa.select(SlotClaim.start_at).where(
-                SlotClaim.counter_id == counter_id,
-                SlotClaim.start_at.in_(units),
-                SlotClaim.appointment_id == appointment.id,
-            )
-        )
-    )
-
-
-def _set_claim_expiry(appointment: Appointment, now: dt.datetime, expires_at) -> None:
-    """Keep the appointment's live claims, with a new expiry (None: for good).
-
-    Refuses when a claim has lapsed or was taken over since: then the hold is gone."""
-    result = db.session.execute(
-        sa.update(SlotClaim)
-        .where(
-            SlotClaim.appointment_id == appointment.id,
-            SlotClaim.counter_id == appointment.counter_id,
-            sa.or_(SlotClaim.expires_at.is_(None), SlotClaim.expires_at > now),
-        )
-        .values(expires_at=expires_at)
-    )
-    if result.rowcount != len(_units(appointment.start_at, appointment.end_at)):
-        raise _hold_expired()
-
-
-def _release_claims(appointment: Appointment, now: dt.datetime, cooldown_minutes: int) -> None:
-    """Give the appointment's time back, after an optional cooldown (then the claim stays and
-    lapses by itself, so that a freed time cannot be passed to a chosen person)."""
-    claims = sa.and_(SlotClaim.appointment_id == appointment.id)
-    if cooldown_minutes > 0:
-        db.session.execute(
-            sa.update(SlotClaim)
-            .where(claims)
-            .values(expires_at=now + dt.timedelta(minutes=cooldown_minutes), appointment_id=None)
-        )
-    else:
-        db.session.execute(sa.delete(SlotClaim).where(claims))
-
-
 def _taken(office, selection, start_at, now, exclude=None, day_starts=None) -> DomainError:
     alternatives = nearest_alternatives(office, selection, start_at, now, exclude, day_starts)
     return DomainError(
@@ -386,7 +295,7 @@ def hold(
         appointment = _new_appointment(
             office, chosen, counter_id, start_at, end_at, now, locale, expires_at
         )
-        if _claim(appointment, counter_id, now, expires_at, new=True):
+        if claims.claim(appointment, counter_id, now, expires_at, new=True):
             signals.appointment_held.send(appointment)
             return appointment
         db.session.delete(appointment)
@@ -403,7 +312,6 @@ def _new_appointment(
             counter_id=counter_id,
             start_at=start_at,
             end_at=end_at,
-            status=AppointmentStatus.HELD,
             booking_code=new_booking_code(),
             manage_token=secrets.token_urlsafe(24),
             checkin_token=secrets.token_urlsafe(18),
@@ -412,6 +320,7 @@ def _new_appointment(
             hold_expires_at=hold_expires_at,
             items=[AppointmentItem(service=s, quantity=q) for s, q in chosen.items()],
         )
+        lifecycle.begin(appointment)
         try:
             with db.session.begin_nested():
                 db.session.add(appointment)
@@ -457,11 +366,11 @@ def confirm(
 ) -> Appointment:
     """Turn a hold into a booking (or into a pending one, where the office asks for opt-in)."""
     lock_row(Appointment, appointment.id)
-    if not appointment.can_confirm(now):
+    if not lifecycle.can(appointment, Verb.CONFIRM, now):
         if appointment.status in (
             AppointmentStatus.HELD,
             AppointmentStatus.EXPIRED,
-        ) or appointment.is_hold_expired(now):
+        ) or lifecycle.is_hold_expired(appointment, now):
             raise _hold_expired()
         if appointment.status == AppointmentStatus.CANCELLED:
             raise DomainError("cancelled", _("This appointment is already cancelled."), 409)
@@ -474,13 +383,14 @@ def confirm(
     office = appointment.office
     if office.double_opt_in:
         expires_at = now + dt.timedelta(minutes=office.opt_in_minutes)
-        _set_claim_expiry(appointment, now, expires_at)
-        appointment.status = AppointmentStatus.PENDING
+        if not claims.keep(appointment, now, expires_at):
+            raise _hold_expired()
+        lifecycle.move(appointment, Verb.ASK_OPT_IN, now)
         appointment.hold_expires_at = expires_at
         db.session.flush()
         signals.appointment_pending.send(appointment)
     else:
-        _finish_confirmation(appointment, now)
+        _finish_confirmation(appointment, Verb.CONFIRM, now)
     return appointment
 
 
@@ -489,15 +399,16 @@ def opt_in(appointment: Appointment, now: dt.datetime) -> Appointment:
     lock_row(Appointment, appointment.id)
     if appointment.status == AppointmentStatus.CONFIRMED:
         return appointment  # a second click changes nothing
-    if not appointment.can_opt_in(now):
+    if not lifecycle.can(appointment, Verb.OPT_IN, now):
         raise _hold_expired()
-    _finish_confirmation(appointment, now)
+    _finish_confirmation(appointment, Verb.OPT_IN, now)
     return appointment
 
 
-def _finish_confirmation(appointment: Appointment, now: dt.datetime) -> None:
-    _set_claim_expiry(appointment, now, None)
-    appointment.status = AppointmentStatus.CONFIRMED
+def _finish_confirmation(appointment: Appointment, verb: Verb, now: dt.datetime) -> None:
+    if not claims.keep(appointment, now, None):
+        raise _hold_expired()
+    lifecycle.move(appointment, verb, now)
     appointment.hold_expires_at = None
     appointment.confirmed_at = now
     db.session.flush()
@@ -508,10 +419,8 @@ def cancel(appointment: Appointment, now: dt.datetime, by: str = "citizen") -> A
     """Cancel a hold or a booking. The citizen may until the office's deadline; the office
     (by="office") may cancel any booking that has not begun."""
     lock_row(Appointment, appointment.id)
-    allowed = appointment.can_cancel(now) or (
-        by == "office" and appointment.is_active and appointment.start_at > now
-    )
-    if not allowed:
+    verb = Verb.OFFICE_CANCEL if by == "office" else Verb.CANCEL
+    if not lifecycle.can(appointment, verb, now):
         if appointment.status == AppointmentStatus.CANCELLED:
             raise DomainError("cancelled", _("This appointment is already cancelled."), 409)
         raise DomainError(
@@ -521,8 +430,8 @@ def cancel(appointment: Appointment, now: dt.datetime, by: str = "citizen") -> A
         )
     was_booked = appointment.status == AppointmentStatus.CONFIRMED
     cooldown = appointment.office.cancel_cooldown_minutes if was_booked else 0
-    _release_claims(appointment, now, cooldown)
-    appointment.status = AppointmentStatus.CANCELLED
+    claims.release(claims.of(appointment), now, cooldown)
+    lifecycle.move(appointment, verb, now)
     appointment.cancelled_at = now
     appointment.hold_expires_at = None
     appointment.sequence += 1
@@ -537,11 +446,12 @@ def rebook(
     appointment: Appointment, start_at: dt.datetime, now: dt.datetime, by: str = "citizen"
 ) -> Appointment:
     """Move a booking to another time: the new time is claimed before the old one is released,
-    in one transaction, so the citizen never ends up with neither. The citizen may until the
-    office's deadline; the office (by="office") may move any booking that has not begun."""
+    in one transaction, so the citizen never ends up with neither. The old time goes into the
+    office's cooldown, as after a cancellation. The citizen may until the office's deadline;
+    the office (by="office") may move any booking that has not begun."""
     lock_row(Appointment, appointment.id)
-    allowed = appointment.can_office_rebook(now) if by == "office" else appointment.can_rebook(now)
-    if not allowed:
+    verb = Verb.OFFICE_REBOOK if by == "office" else Verb.REBOOK
+    if not lifecycle.can(appointment, verb, now):
         raise DomainError(
             "rebook_deadline",
             _("This appointment can no longer be changed online. Please contact the office."),
@@ -558,43 +468,30 @@ def rebook(
     for counter_id in counters:
         appointment.counter_id = counter_id
         appointment.start_at, appointment.end_at = start_at, start_at + duration
-        if _claim(appointment, counter_id, now, None):
-            _drop_claims_outside(appointment)
+        if claims.claim(appointment, counter_id, now, None):
+            cooldown = office.cancel_cooldown_minutes
+            claims.release(claims.outside(appointment), now, cooldown)
             appointment.sequence += 1
             db.session.flush()
             signals.appointment_rebooked.send(appointment, previous_start_at=previous[1], by=by)
-            signals.time_released.send(
-                office, counter_id=previous[0], start_at=previous[1], end_at=previous[2]
-            )
+            if not cooldown:
+                signals.time_released.send(
+                    office, counter_id=previous[0], start_at=previous[1], end_at=previous[2]
+                )
             return appointment
     appointment.counter_id, appointment.start_at, appointment.end_at = previous
     raise _taken(office, selection, start_at, now, appointment.id)
 
 
-def _drop_claims_outside(appointment: Appointment) -> None:
-    db.session.execute(
-        sa.delete(SlotClaim).where(
-            SlotClaim.appointment_id == appointment.id,
-            sa.or_(
-                SlotClaim.counter_id != appointment.counter_id,
-                SlotClaim.start_at < appointment.start_at,
-                SlotClaim.start_at >= appointment.end_at,
-            ),
-        )
-    )
-
-
 def expire(appointment: Appointment, now: dt.datetime) -> bool:
     """Mark a lapsed hold or unconfirmed booking as expired; True when it changed."""
     lock_row(Appointment, appointment.id)
-    if not appointment.can_expire(now):
+    if not lifecycle.can(appointment, Verb.EXPIRE, now):
         return False
     db.session.execute(
-        sa.delete(SlotClaim).where(
-            SlotClaim.appointment_id == appointment.id, SlotClaim.expires_at <= now
-        )
+        sa.delete(SlotClaim).where(claims.of(appointment), SlotClaim.expires_at <= now)
     )
-    appointment.status = AppointmentStatus.EXPIRED
+    lifecycle.move(appointment, Verb.EXPIRE, now)
     db.session.flush()
     signals.appointment_expired.send(appointment)
     _announce_release(appointment)
@@ -609,7 +506,7 @@ def expire_lapsed(now: dt.datetime, limit: int = 500) -> int:
     lapsed = db.session.scalars(
         sa.select(Appointment)
         .where(
-            Appointment.status.in_([AppointmentStatus.HELD, AppointmentStatus.PENDING]),
+            Appointment.status.in_(HOLDING_STATUSES),
             Appointment.hold_expires_at <= now,
         )
         .limit(limit)

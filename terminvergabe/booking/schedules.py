@@ -1,5 +1,5 @@
-"""From the database to the slot engine's plain data: who works when, what is taken, which days
-are bookable at all."""
+"""From the database to the slot engine's plain data: which days are bookable at all, and what
+is taken on them (who works when: staffing.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-import holidays
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
-from terminvergabe.booking import schedule_cache
 from terminvergabe.booking.models import (
     CLAIM_UNIT_MINUTES,
     HOLDING_STATUSES,
@@ -22,17 +19,12 @@ from terminvergabe.booking.models import (
     Closure,
     Counter,
     Office,
-    OpeningHours,
-    Service,
-    ShiftException,
-    ShiftExceptionKind,
-    ShiftPattern,
     SlotClaim,
-    StaffMember,
 )
-from terminvergabe.booking.slots import CounterDay, StaffedInterval
+from terminvergabe.booking.slots import CounterDay
+from terminvergabe.booking.staffing import holiday_calendar, staffing
 from terminvergabe.db import db
-from terminvergabe.time import daterange, local_date, local_midnight, local_to_utc
+from terminvergabe.time import daterange, local_date, local_midnight
 
 UNIT = dt.timedelta(minutes=CLAIM_UNIT_MINUTES)
 
@@ -57,13 +49,8 @@ def booking_window(office: Office, now: dt.datetime) -> BookingWindow:
     return BookingWindow(local_date(earliest, zone), last_day, earliest)
 
 
-@lru_cache(maxsize=64)
-def _holiday_calendar(bundesland: str, year: int) -> dict[dt.date, str]:
-    return dict(holidays.Germany(subdiv=bundesland, years=year))
-
-
 def holiday_name(office: Office, day: dt.date) -> str | None:
-    return _holiday_calendar(office.bundesland, day.year).get(day)
+    return holiday_calendar(office.bundesland, day.year).get(day)
 
 
 def closed_days(office: Office, first: dt.date, last: dt.date) -> set[dt.date]:
@@ -77,50 +64,6 @@ def closed_days(office: Office, first: dt.date, last: dt.date) -> set[dt.date]:
     for closure in closures:
         closed.update(daterange(max(first, closure.first_day), min(last, closure.last_day)))
     return closed
-
-
-def _clip(start: dt.time, end: dt.time, hours: list[tuple[dt.time, dt.time]]):
-    """The parts of [start, end) inside the opening hours."""
-    for open_, close in hours:
-        lo, hi = max(start, open_), min(end, close)
-        if lo < hi:
-            yield lo, hi
-
-
-def _minus(windows: list[tuple[dt.time, dt.time]], gap: tuple[dt.time, dt.time]):
-    out = []
-    for lo, hi in windows:
-        if gap[1] <= lo or gap[0] >= hi:
-            out.append((lo, hi))
-            continue
-        if lo < gap[0]:
-            out.append((lo, gap[0]))
-        if gap[1] < hi:
-            out.append((gap[1], hi))
-    return out
-
-
-def _shifts_on(day, patterns, exceptions):
-    """(staff_member_id, counter_id, start_local, end_local) worked on `day`."""
-    weekday = day.weekday()
-    absences = defaultdict(list)
-    shifts = []
-    for exc in exceptions.get(day, ()):
-        if exc.kind == ShiftExceptionKind.ABSENCE:
-            absences[exc.staff_member_id].append(
-                (exc.start_local or dt.time.min, exc.end_local or dt.time.max)
-            )
-        else:
-            shifts.append((exc.staff_member_id, exc.counter_id, exc.start_local, exc.end_local))
-    for p in patterns:
-        if p.weekday == weekday and (p.valid_from or day) <= day <= (p.valid_until or day):
-            shifts.append((p.staff_member_id, p.counter_id, p.start_local, p.end_local))
-    for staff_id, counter_id, start, end in shifts:
-        windows = [(start, end)]
-        for gap in absences.get(staff_id, ()):
-            windows = _minus(windows, gap)
-        for lo, hi in windows:
-            yield staff_id, counter_id, lo, hi
 
 
 def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
@@ -218,151 +161,6 @@ def _busy_by_counter_day(office, days, now, exclude_appointment_id):
         if lapse is not None and (day not in lapses or lapse < lapses[day]):
             lapses[day] = lapse
     return {key: tuple(sorted(found)) for key, found in intervals.items()}, lapses
-
-
-def _wall_to_utc(day: dt.date, wall: dt.time, zone) -> dt.datetime:
-    """The instant of a local wall time; a time in the hour skipped when clocks go forward
-    counts as the moment of the switch (a shift from 02:30 starts at 03:00 summer time)."""
-    instant = local_to_utc(day, wall, zone)
-    probe = dt.datetime.combine(day, wall)
-    while instant is None:
-        probe += dt.timedelta(minutes=1)
-        instant = local_to_utc(probe.date(), probe.time(), zone)
-    return instant
-
-
-@dataclass(frozen=True)
-class ServiceInfo:
-    """An active service of the office as plain data (what choosing it needs)."""
-
-    id: int
-    name: str
-    duration_minutes: int
-    max_quantity: int
-    public: bool
-
-
-class _Row:
-    """A plain copy of a schedule row, safe to keep beyond its session."""
-
-    def __init__(self, **fields):
-        self.__dict__.update(fields)
-
-
-class Staffing:
-    """An office's counters, skills, shifts, opening hours and closures as plain data, with the
-    staffed intervals of each day worked out once (see schedule_cache.py)."""
-
-    def __init__(self, office: Office):
-        self.zone = office.zone
-        self.bundesland = office.bundesland
-        counters = db.session.scalars(
-            sa.select(Counter)
-            .where(Counter.office_id == office.id, Counter.active)
-            .options(selectinload(Counter.skills))
-            .order_by(Counter.position, Counter.id)
-        ).all()
-        self.counter_ids = [c.id for c in counters]
-        self.counter_skills = {c.id: frozenset(s.id for s in c.skills) for c in counters}
-        self.patterns = [
-            _Row(**row._asdict())
-            for row in db.session.execute(
-                sa.select(
-                    ShiftPattern.staff_member_id,
-                    ShiftPattern.counter_id,
-                    ShiftPattern.weekday,
-                    ShiftPattern.start_local,
-                    ShiftPattern.end_local,
-                    ShiftPattern.valid_from,
-                    ShiftPattern.valid_until,
-                )
-                .join(StaffMember)
-                .where(ShiftPattern.counter_id.in_(self.counter_ids), StaffMember.active)
-            )
-        ]
-        self.exceptions = defaultdict(list)
-        for row in db.session.execute(
-            sa.select(
-                ShiftException.date,
-                ShiftException.staff_member_id,
-                ShiftException.kind,
-                ShiftException.counter_id,
-                ShiftException.start_local,
-                ShiftException.end_local,
-            )
-            .join(StaffMember)
-            .where(StaffMember.office_id == office.id, StaffMember.active)
-        ):
-            self.exceptions[row.date].append(_Row(**row._asdict()))
-        self.staff_skills = {
-            staff.id: frozenset(s.id for s in staff.skills)
-            for staff in db.session.scalars(
-                sa.select(StaffMember)
-                .where(StaffMember.office_id == office.id)
-                .options(selectinload(StaffMember.skills))
-            )
-        }
-        self.hours = defaultdict(list)
-        for start, end, weekday in db.session.execute(
-            sa.select(OpeningHours.start_local, OpeningHours.end_local, OpeningHours.weekday).where(
-                OpeningHours.office_id == office.id
-            )
-        ):
-            self.hours[weekday].append((start, end))
-        self.closures = list(
-            db.session.execute(
-                sa.select(Closure.first_day, Closure.last_day).where(Closure.office_id == office.id)
-            )
-        )
-        self.services = {
-            row.id: ServiceInfo(**row._asdict())
-            for row in db.session.execute(
-                sa.select(
-                    Service.id,
-                    Service.name,
-                    Service.duration_minutes,
-                    Service.max_quantity,
-                    Service.public,
-                ).where(Service.office_id == office.id, Service.active)
-            )
-        }
-        self._days: dict[dt.date, dict[int, tuple[StaffedInterval, ...]]] = {}
-
-    def is_closed(self, day: dt.date) -> bool:
-        return (
-            bool(_holiday_calendar(self.bundesland, day.year).get(day))
-            or not self.hours.get(day.weekday())
-            or any(first <= day <= last for first, last in self.closures)
-        )
-
-    def staffed(self, day: dt.date) -> dict[int, tuple[StaffedInterval, ...]]:
-        """Counter id -> when it is staffed on `day`, and for which services."""
-        found = self._days.get(day)
-        if found is None:
-            found = {} if self.is_closed(day) else self._work_out(day)
-            self._days[day] = found
-        return found
-
-    def _work_out(self, day: dt.date) -> dict[int, tuple[StaffedInterval, ...]]:
-        staffed = defaultdict(list)
-        hours = self.hours[day.weekday()]
-        for staff_id, counter_id, start, end in _shifts_on(day, self.patterns, self.exceptions):
-            if counter_id not in self.counter_skills:
-                continue
-            skills = self.counter_skills[counter_id]
-            if self.staff_skills.get(staff_id):
-                skills = skills & self.staff_skills[staff_id]
-            for lo, hi in _clip(start, end, hours):
-                lo_at, hi_at = _wall_to_utc(day, lo, self.zone), _wall_to_utc(day, hi, self.zone)
-                if lo_at < hi_at:
-                    staffed[counter_id].append(StaffedInterval(lo_at, hi_at, skills))
-        return {counter_id: tuple(found) for counter_id, found in staffed.items()}
-
-
-def staffing(office: Office) -> Staffing:
-    """The office's staffing, from memory while its schedule stamp is unchanged."""
-    db.session.flush()  # changes made in this session restamp the office before we look
-    return schedule_cache.cached(office.schedule_stamp, lambda: Staffing(office))
 
 
 @dataclass(frozen=True)

@@ -116,9 +116,9 @@ def hold(slug: str):
     locale = _locale_field(body.get("locale"))
     start_at = params.parse_start(body["start"])
     now = current_time()
-    fairness.guard_hold(office, now)  # proof-of-work or a stricter limit; open holds per client
     with _alternatives_in_office_time(office):
-        held = operations.hold(office, selection, start_at, now, locale=locale)
+        # proof-of-work or a stricter limit; open holds per client
+        held = fairness.hold_for_client(office, selection, start_at, now, locale)
     payload = _appointment_json(held, now)  # before the commit, which expires what it read
     db.session.commit()
     response = jsonify(payload)

@@ -327,9 +327,8 @@ def hold(slug: str):
     office = _office(slug)
     selection = params.parse_selection(request.form.get("s"))
     start_at = params.parse_start(request.form.get("start"))
-    fairness.guard_hold(office, now())
     try:
-        appointment = operations.hold(office, selection, start_at, now(), locale=_locale())
+        appointment = fairness.hold_for_client(office, selection, start_at, now(), _locale())
     except DomainError as error:
         if error.code != "slot_taken":
             raise

@@ -3,6 +3,7 @@
 
 def init_app(app) -> None:
     from terminvergabe.counter import events, models, tasks, views  # noqa: F401  (tables)
+    from terminvergabe.notify import scheduler
 
     events.init_app(app)
     app.register_blueprint(views.bp)
@@ -10,13 +11,7 @@ def init_app(app) -> None:
     # A live page whose stream failed waits this long before its first reconnect, then
     # twice as long each time (counter.js).
     app.config.setdefault("LIVE_RECONNECT_MS", 2000)
-    _schedule(app, tasks.close_day)
-
-
-def _schedule(app, job) -> None:
-    """Close the office day under the notify package's scheduler (one process, idempotent)."""
-    try:
-        from terminvergabe.notify import scheduler
-    except ImportError:
-        return
-    scheduler.register_job(app, "close_day", job, app.config["CLOSE_DAY_INTERVAL_SECONDS"])
+    # The office day is closed under the scheduler (one process; the job is idempotent).
+    scheduler.register_job(
+        app, "close_day", tasks.close_day, app.config["CLOSE_DAY_INTERVAL_SECONDS"]
+    )

@@ -1,7 +1,7 @@
 """Tickets, calls and the queue settings of an office.
 
 Invariant 3 (one ticket is called to at most one counter at a time) is kept by the database:
-a ticket is taken by a compare-and-set UPDATE ... WHERE status = 'waiting' (see operations),
+a ticket is taken by a compare-and-set UPDATE ... WHERE status = 'waiting' (lifecycle.take),
 and a partial unique index allows one active ticket per counter.
 """
 
@@ -89,7 +89,7 @@ class Ticket(db.Model):
     prefix: Mapped[str] = mapped_column(sa.String(3))
     number: Mapped[int]
     kind: Mapped[str] = mapped_column(sa.String(12))
-    status: Mapped[str] = mapped_column(sa.String(12), default=TicketStatus.WAITING)
+    status: Mapped[str] = mapped_column(sa.String(12))  # written by counter/lifecycle.py only
     priority: Mapped[bool] = mapped_column(default=False)
     appointment_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("appointment.id", ondelete="SET NULL"), unique=True
@@ -148,33 +148,6 @@ class Ticket(db.Model):
     @property
     def display_number(self) -> str:
         return f"{self.prefix}-{self.number:03d}"
-
-    def can_call(self) -> bool:
-        return self.status == TicketStatus.WAITING
-
-    def can_recall(self) -> bool:
-        return self.status == TicketStatus.CALLED
-
-    def can_mark_no_show(self) -> bool:
-        return self.status == TicketStatus.CALLED
-
-    def can_start(self) -> bool:
-        return self.status == TicketStatus.CALLED
-
-    def can_finish(self) -> bool:
-        return self.status == TicketStatus.IN_SERVICE
-
-    def can_park(self) -> bool:
-        return self.status in ACTIVE_AT_COUNTER
-
-    def can_transfer(self) -> bool:
-        return self.status in ACTIVE_AT_COUNTER
-
-    def can_requeue(self) -> bool:
-        return self.status == TicketStatus.PARKED
-
-    def can_close_day(self) -> bool:
-        return self.status in OPEN_STATUSES
 
 
 class Call(db.Model):

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Counter, Office
-from terminvergabe.counter import operations as ops
-from terminvergabe.counter import queue
+from terminvergabe.counter import queue, waiting
 from terminvergabe.counter.models import OPEN_STATUSES, Call, Ticket, TicketStatus
 from terminvergabe.db import db
 from terminvergabe.time import local_date, local_midnight
@@ -79,8 +78,8 @@ def counter_screen(counter: Counter, now: dt.datetime) -> dict:
     return {
         "counter": counter,
         "office": office,
-        "current": ops.active_ticket(counter),
-        "queue": ops.counter_order(counter, now),
+        "current": waiting.active_ticket(counter),
+        "queue": waiting.counter_order(counter, now),
         "waiting": waiting_count(office, now),
         "services": [s for s in office.services if s.active],
         "counters": [c for c in office.counters if c.active and c.id != counter.id],
@@ -102,7 +101,7 @@ def desk(office: Office, now: dt.datetime) -> dict:
         )
         .order_by(Appointment.start_at)
     ).all()
-    tickets = db.session.scalars(
+    open_tickets = db.session.scalars(
         sa.select(Ticket)
         .where(
             Ticket.office_id == office.id,
@@ -114,8 +113,8 @@ def desk(office: Office, now: dt.datetime) -> dict:
     return {
         "office": office,
         "appointments": appointments,
-        "tickets": tickets,
-        "waiting": sum(t.status == TicketStatus.WAITING for t in tickets),
+        "tickets": open_tickets,
+        "waiting": sum(t.status == TicketStatus.WAITING for t in open_tickets),
         "services": [s for s in office.services if s.active],
     }
 
@@ -168,9 +167,9 @@ def office_queue(office: Office, now: dt.datetime) -> OfficeQueue:
     day, start, _ = today(office, now)
     return OfficeQueue(
         now=now,
-        entries=[ops.entry(t) for t in ops.waiting_tickets(office.id, day)],
-        policy=ops.policy_for(ops.settings_for(office)),
-        streak=ops.appointment_streak(office.id, start),
+        entries=[waiting.entry(t) for t in waiting.waiting_tickets(office.id, day)],
+        policy=waiting.policy_for(waiting.settings_for(office)),
+        streak=waiting.appointment_streak(office.id, start),
         counter_skills=[
             (c.id, frozenset(s.id for s in c.skills)) for c in office.counters if c.active
         ],

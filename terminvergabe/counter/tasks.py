@@ -14,7 +14,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office, OpeningHours
-from terminvergabe.counter import operations as ops
+from terminvergabe.counter import day_end
 from terminvergabe.counter.models import OPEN_STATUSES, QueueSettings, Ticket
 from terminvergabe.db import db
 from terminvergabe.time import local_date, local_midnight, local_to_utc
@@ -81,7 +81,7 @@ def mark_missed_appointments(office: Office, now: dt.datetime) -> int:
         if day not in closings:
             closings[day] = closing_at(office, day)
         if now >= missed_after(appointment, office, settings, closings[day]):
-            ops.mark_missed(appointment, now)
+            day_end.mark_missed(appointment, now)
             count += 1
     return count
 
@@ -100,7 +100,7 @@ def close_open_tickets(office: Office, now: dt.datetime) -> int:
         )
     ).all()
     for ticket in tickets:
-        ops.close_at_day_end(ticket, now)
+        day_end.close_at_day_end(ticket, now)
     return len(tickets)
 
 

@@ -31,8 +31,7 @@ from terminvergabe.auth.access import (
 )
 from terminvergabe.auth.models import Device, DeviceKind
 from terminvergabe.booking.models import Counter, Office, Role
-from terminvergabe.counter import links, live, state
-from terminvergabe.counter import operations as ops
+from terminvergabe.counter import checkin, links, live, state, tickets, waiting
 from terminvergabe.counter.models import Ticket
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
@@ -129,8 +128,8 @@ def check_in(office_id: int):
     office = _office(office_id)
     back = url_for("counter.desk", office_id=office.id)
     try:
-        appointment = ops.find_appointment(office, request.form.get("code", ""))
-        ticket = ops.check_in(
+        appointment = checkin.find_appointment(office, request.form.get("code", ""))
+        ticket = checkin.check_in(
             office,
             appointment,
             now(),
@@ -149,7 +148,7 @@ def check_in(office_id: int):
 def walk_in(office_id: int):
     office = _office(office_id)
     try:
-        ticket = ops.walk_in(
+        ticket = checkin.walk_in(
             office,
             _int("service"),
             now(),
@@ -191,7 +190,7 @@ def requeue(office_id: int, ticket_id: int):
     office = _office(office_id)
     ticket = _ticket_of(office, ticket_id)
     try:
-        ops.requeue(ticket, now(), current_staff())
+        tickets.requeue(ticket, now(), current_staff())
     except DomainError as error:
         return _refused(error, request.referrer or url_for("counter.desk", office_id=office.id))
     db.session.commit()
@@ -280,7 +279,7 @@ def STATUS_NAMES() -> dict:  # noqa: N802 - reads like a constant, translated pe
 
 
 def _current(counter: Counter) -> Ticket:
-    ticket = ops.active_ticket(counter)
+    ticket = waiting.active_ticket(counter)
     if ticket is None:
         raise DomainError("no_ticket", _("No citizen is called to this counter."), 409)
     return ticket
@@ -289,27 +288,31 @@ def _current(counter: Counter) -> Ticket:
 @bp.route("/counter/<int:counter_id>/call-next", methods=["POST"])
 @role_required(*CLERK_ROLES)
 def call_next(counter_id: int):
-    return _counter_action(counter_id, lambda c: ops.call_next(c, now(), current_staff()))
+    return _counter_action(counter_id, lambda c: tickets.call_next(c, now(), current_staff()))
 
 
 @bp.route("/counter/<int:counter_id>/recall", methods=["POST"])
 @role_required(*CLERK_ROLES)
 def recall(counter_id: int):
-    return _counter_action(counter_id, lambda c: ops.recall(_current(c), c, now(), current_staff()))
+    return _counter_action(
+        counter_id, lambda c: tickets.recall(_current(c), c, now(), current_staff())
+    )
 
 
 @bp.route("/counter/<int:counter_id>/no-show", methods=["POST"])
 @role_required(*CLERK_ROLES)
 def no_show(counter_id: int):
     return _counter_action(
-        counter_id, lambda c: ops.no_show(_current(c), c, now(), current_staff())
+        counter_id, lambda c: tickets.no_show(_current(c), c, now(), current_staff())
     )
 
 
 @bp.route("/counter/<int:counter_id>/start", methods=["POST"])
 @role_required(*CLERK_ROLES)
 def start(counter_id: int):
-    return _counter_action(counter_id, lambda c: ops.start(_current(c), c, now(), current_staff()))
+    return _counter_action(
+        counter_id, lambda c: tickets.start(_current(c), c, now(), current_staff())
+    )
 
 
 def _services_done() -> dict[int, int]:
@@ -330,14 +333,16 @@ def _services_done() -> dict[int, int]:
 def finish(counter_id: int):
     return _counter_action(
         counter_id,
-        lambda c: ops.finish(_current(c), c, now(), _services_done(), current_staff()),
+        lambda c: tickets.finish(_current(c), c, now(), _services_done(), current_staff()),
     )
 
 
 @bp.route("/counter/<int:counter_id>/park", methods=["POST"])
 @role_required(*CLERK_ROLES)
 def park(counter_id: int):
-    return _counter_action(counter_id, lambda c: ops.park(_current(c), c, now(), current_staff()))
+    return _counter_action(
+        counter_id, lambda c: tickets.park(_current(c), c, now(), current_staff())
+    )
 
 
 @bp.route("/counter/<int:counter_id>/transfer", methods=["POST"])
@@ -345,7 +350,7 @@ def park(counter_id: int):
 def transfer(counter_id: int):
     return _counter_action(
         counter_id,
-        lambda c: ops.transfer(
+        lambda c: tickets.transfer(
             _current(c),
             c,
             now(),
@@ -474,8 +479,8 @@ def kiosk_check_in(**_kwargs):
     office = _device_office()
     token = request.view_args["token"]
     try:
-        appointment = ops.find_appointment(office, request.form.get("code", ""))
-        ticket = ops.check_in(office, appointment, now(), actor_name=_kiosk_name())
+        appointment = checkin.find_appointment(office, request.form.get("code", ""))
+        ticket = checkin.check_in(office, appointment, now(), actor_name=_kiosk_name())
     except DomainError as error:
         return _refused(error, url_for("counter.kiosk", token=token))
     db.session.commit()
@@ -488,7 +493,7 @@ def kiosk_walk_in(**_kwargs):
     office = _device_office()
     token = request.view_args["token"]
     try:
-        ticket = ops.walk_in(
+        ticket = checkin.walk_in(
             office,
             _int("service"),
             now(),
@@ -505,7 +510,7 @@ def kiosk_walk_in(**_kwargs):
 @bp.route("/kiosk/<token>/ticket/<status>")
 @device_required(DeviceKind.KIOSK)
 def kiosk_ticket(status: str, **_kwargs):
-    ticket = ops.find_ticket_by_status_token(status)
+    ticket = tickets.find_ticket_by_status_token(status)
     if ticket is None or ticket.office_id != g.device.office_id:
         abort(404)
     url = _status_url(ticket)
@@ -523,7 +528,7 @@ def kiosk_ticket(status: str, **_kwargs):
 
 
 def _own_ticket(token: str) -> Ticket:
-    ticket = ops.find_ticket_by_status_token(token)
+    ticket = tickets.find_ticket_by_status_token(token)
     if ticket is None:
         abort(404)
     return ticket

@@ -3,7 +3,8 @@ a cap on open holds per client, and the waitlist with exclusive offers.
 
 For the booking pages and the API:
 - `limits.search_limit`, `limits.hold_limit`, `limits.confirm_limit`: route decorators;
-- `holds.guard_hold(office, now)`: call right before `operations.hold(...)`;
+- `holds.hold_for_client(office, selection, start_at, now, locale)`: a citizen's hold, in
+  place of `operations.hold(...)`;
 - `holds.altcha_required(office)`: whether to render the ALTCHA widget
   (`{% include "waitlist/altcha_widget.html" %}` inside the hold form).
 """
@@ -22,26 +23,23 @@ def init_app(app) -> None:
     app.cli.add_command(tasks.cli)
     _schedule(app, tasks)
     app.jinja_env.globals["altcha_required"] = holds.altcha_required
-    _connect(holds, waitlist)
+    _connect(waitlist)
 
 
 def _schedule(app, tasks) -> None:
-    try:
-        from terminvergabe.notify.scheduler import register_job
-    except ImportError:  # no scheduler: run `flask waitlist run` from cron
-        return
+    from terminvergabe.notify.scheduler import register_job
+
     register_job(app, "fairness", tasks.run_and_commit_at, tasks.INTERVAL_SECONDS)
 
 
 _connected = False
 
 
-def _connect(holds, waitlist) -> None:
+def _connect(waitlist) -> None:
     """Receivers are module-level and connected once, however many apps the tests create."""
     global _connected
     if _connected:
         return
-    holds.connect()
     signals.time_released.connect(waitlist.on_time_released, weak=False)
     signals.appointment_expired.connect(waitlist.on_appointment_ended, weak=False)
     signals.appointment_cancelled.connect(waitlist.on_appointment_ended, weak=False)

@@ -1,25 +1,24 @@
-"""Before a hold: the proof-of-work (or, without it, a stricter rate limit) and the cap on open
-holds per client. The page and API call `guard_hold(office, now)` right before
-`operations.hold(...)`, in the same transaction; the open holds are counted again, under a
-lock, when the hold is recorded.
+"""A citizen's hold, made fair: the proof-of-work (or, without it, a stricter rate limit) and
+the cap on open holds per client. The page and the API call `hold_for_client(...)` instead of
+`operations.hold(...)`: it checks before the hold, makes it, and counts the client's open holds
+again, under a lock, when it records who made it. Holds the system makes for a waitlist offer
+call `operations.hold` directly and belong to nobody's browser.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import datetime as dt
 import hashlib
 import hmac
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request, session
+from flask import current_app, request, session
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from terminvergabe.booking import signals
+from terminvergabe.booking import operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
 from terminvergabe.db import db, lock_key
 from terminvergabe.errors import DomainError
@@ -27,18 +26,6 @@ from terminvergabe.fairness import altcha, limits
 from terminvergabe.fairness.models import FairnessSetting, HoldClient
 
 DEFAULTS = {"FAIRNESS_MAX_OPEN_HOLDS": 3}
-
-# Set while the waitlist holds a time for an offer: that hold belongs to nobody's browser.
-_system_hold = contextvars.ContextVar("fairness_system_hold", default=False)
-
-
-@contextlib.contextmanager
-def system_hold():
-    token = _system_hold.set(True)
-    try:
-        yield
-    finally:
-        _system_hold.reset(token)
 
 
 def _digest(value: str) -> str:
@@ -111,6 +98,21 @@ def open_holds(now: dt.datetime, ip_key: str, session_key: str | None) -> int:
     )
 
 
+def hold_for_client(
+    office: Office,
+    selection: operations.Selection,
+    start_at: dt.datetime,
+    now: dt.datetime,
+    locale: str = "de",
+) -> Appointment:
+    """`operations.hold` for the client of this request, refused when a person would not make
+    it (see guard_hold), and recorded as theirs."""
+    guard_hold(office, now)
+    appointment = operations.hold(office, selection, start_at, now, locale=locale)
+    _record_client(appointment)
+    return appointment
+
+
 def guard_hold(office: Office, now: dt.datetime) -> None:
     """Refuse a hold that a person would not make: a bad proof-of-work, too many holds without
     one, or more open holds than the office allows one client. The last is counted again
@@ -140,16 +142,13 @@ def _refuse_over_cap(cap: int, now: dt.datetime, ip_key: str, session_key) -> No
         )
 
 
-def _record_client(appointment: Appointment, **_kwargs) -> None:
-    """Remember who made a hold made in a request (not the waitlist's own holds), after
-    counting that client's open holds once more.
+def _record_client(appointment: Appointment) -> None:
+    """Remember who made the hold, after counting that client's open holds once more.
 
     Two holds from one client at the same moment must count each other, hence the lock. It is
     taken only here, when the time is already claimed, and lasts until the commit that follows
     at once: taken before the hold, it would make everyone behind one address (a shared NAT,
     a proxy) wait for each other's whole availability check, one at a time."""
-    if _system_hold.get() or not has_request_context():
-        return
     ip_key, session_key = client_keys()
     lock_key(f"open-holds:{ip_key}")
     _refuse_over_cap(
@@ -170,7 +169,3 @@ def forget_old_clients(now: dt.datetime, keep: dt.timedelta = dt.timedelta(days=
     """Client keys are only needed while a hold is open; drop them a day later."""
     result = db.session.execute(sa.delete(HoldClient).where(HoldClient.created_at < now - keep))
     return result.rowcount or 0
-
-
-def connect() -> None:
-    signals.appointment_held.connect(_record_client, weak=False)

@@ -1,22 +1,16 @@
-"""Waitlist mails, rendered in the citizen's stored locale and handed to the notify outbox in the
-same transaction as the change that causes them.
-
-Interface expected from notify (its `enqueue` is bound to an appointment, and a waitlist
-registration has none): `terminvergabe.notify.outbox.enqueue_text(to=..., subject=...,
-text=..., locale=..., kind=..., now=...)` writing a pre-rendered outbox row. Until that exists,
-the mail is only announced on `waitlist_mail` (tests and other integrations listen there) and
-logged.
+"""Waitlist mails, rendered in the citizen's stored locale and handed to the notify outbox
+(`outbox.enqueue_text`: a waitlist registration has no appointment) in the same transaction as
+the change that causes them. Each is also announced on `waitlist_mail`.
 """
 
 from __future__ import annotations
-
-import importlib
 
 from blinker import Namespace
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from terminvergabe.notify import outbox
 from terminvergabe.time import now as clock
 
 _signals = Namespace()
@@ -32,14 +26,6 @@ def _subject(kind: str) -> str:
     }[kind]
 
 
-def _outbox():
-    try:
-        module = importlib.import_module("terminvergabe.notify.outbox")
-    except ImportError:
-        return None
-    return getattr(module, "enqueue_text", None)
-
-
 def send(kind: str, to: str, locale: str, link: str, **context) -> None:
     with force_locale(locale):
         subject = _subject(kind)
@@ -53,15 +39,6 @@ def send(kind: str, to: str, locale: str, link: str, **context) -> None:
         locale=locale,
         link=link,
     )
-    enqueue = _outbox()
-    if enqueue is not None:
-        enqueue(
-            to=to,
-            subject=subject,
-            text=text,
-            locale=locale,
-            kind=f"waitlist_{kind}",
-            now=clock(),
-        )
-    else:
-        current_app.logger.info("waitlist mail %s to be sent (no outbox yet)", kind)
+    outbox.enqueue_text(
+        to=to, subject=subject, text=text, locale=locale, kind=f"waitlist_{kind}", now=clock()
+    )

@@ -26,7 +26,6 @@ from terminvergabe.booking.schedules import booking_window
 from terminvergabe.db import db, lock_key, lock_row
 from terminvergabe.errors import DomainError
 from terminvergabe.fairness import mail
-from terminvergabe.fairness.holds import system_hold
 from terminvergabe.fairness.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
 from terminvergabe.params import format_selection, parse_selection
 from terminvergabe.time import local_date
@@ -308,7 +307,7 @@ def _make_offer(entry: WaitlistEntry, start_at: dt.datetime, now: dt.datetime):
     office = entry.office
     minutes = current_app.config["WAITLIST_OFFER_MINUTES"]
     try:
-        with db.session.begin_nested(), system_hold():
+        with db.session.begin_nested():
             appointment = operations.hold(
                 office,
                 parse_selection(entry.selection),

@@ -6,7 +6,7 @@ import pytest
 
 from terminvergabe.auth import operations
 from terminvergabe.booking.models import Role
-from terminvergabe.counter import operations as ops
+from terminvergabe.counter import checkin, tickets
 from terminvergabe.db import db
 from tests.admin.conftest import TUESDAY_10, book
 from tests.auth.staff import PASSWORD
@@ -32,10 +32,10 @@ def office_id(office, now):
     clerk = operations.create_staff("clerk", PASSWORD, "Carl Clerk", [Role.CLERK], office)
     book(office, TUESDAY_10, now, "a@example.org", name="Anna")
     counter = office.counters[0]
-    walk_in = ops.walk_in(office, office.services[2].id, at(9), staff=desk)
-    ops.call_next(counter, at(9, 1), clerk)
-    ops.start(walk_in, counter, at(9, 2), clerk)
-    ops.finish(walk_in, counter, at(9, 12), staff=clerk)
+    walk_in = checkin.walk_in(office, office.services[2].id, at(9), staff=desk)
+    tickets.call_next(counter, at(9, 1), clerk)
+    tickets.start(walk_in, counter, at(9, 2), clerk)
+    tickets.finish(walk_in, counter, at(9, 12), staff=clerk)
     result = office.id
     db.session.commit()
     return result

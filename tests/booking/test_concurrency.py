@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
-from terminvergabe.booking import operations
+from terminvergabe.booking import claims, operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office, SlotClaim
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
@@ -245,7 +245,7 @@ def test_without_the_unique_constraint_several_clients_win(
     window = threading.Barrier(clients)
 
     def check_then_insert(appointment, counter_id, now, expires_at, new=False):
-        units = operations._units(appointment.start_at, appointment.end_at)
+        units = claims.units_of(appointment.start_at, appointment.end_at)
         taken = db.session.scalar(
             sa.select(sa.func.count())
             .select_from(UNGUARDED)
@@ -263,7 +263,7 @@ def test_without_the_unique_constraint_several_clients_win(
         )
         return True
 
-    monkeypatch.setattr(operations, "_claim", check_then_insert)
+    monkeypatch.setattr(claims, "claim", check_then_insert)
     with unguarded_claims_table():
         outcomes = race(
             app_ctx, clients, lambda i: _hold(app_ctx, office_id, selection, TUESDAY_10, now)

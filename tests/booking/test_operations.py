@@ -196,6 +196,33 @@ def test_cancelled_time_returns_only_after_the_cooldown(office, now):
     assert operations.hold(office, sel, BERLIN_10, after).status == AppointmentStatus.HELD
 
 
+def test_rebooked_time_returns_only_after_the_cooldown(office, now):
+    """A rebooking gives its old time back as a cancellation does: after the cooldown."""
+    office.cancel_cooldown_minutes = 30
+    sel = selection(office, ("Reisepass beantragen", 1))
+    for _ in range(2):  # both counters
+        appointment = operations.hold(office, sel, BERLIN_10, now)
+        operations.confirm(appointment, "A", f"{appointment.id}@example.org", "", now)
+    operations.rebook(appointment, BERLIN_10 + dt.timedelta(hours=1), now)
+    during = now + dt.timedelta(minutes=29)
+    assert BERLIN_10 not in operations.available_starts(office, sel, BERLIN_10.date(), during)
+    with pytest.raises(DomainError) as refused:
+        operations.hold(office, sel, BERLIN_10, during)
+    assert refused.value.code == "slot_taken"
+    after = now + dt.timedelta(minutes=30)
+    assert BERLIN_10 in operations.available_starts(office, sel, BERLIN_10.date(), after)
+    assert operations.hold(office, sel, BERLIN_10, after).status == AppointmentStatus.HELD
+
+
+def test_rebook_without_a_cooldown_frees_the_old_time_at_once(office, now):
+    sel = selection(office, ("Reisepass beantragen", 1))
+    for _ in range(2):
+        appointment = operations.hold(office, sel, BERLIN_10, now)
+        operations.confirm(appointment, "A", f"{appointment.id}@example.org", "", now)
+    operations.rebook(appointment, BERLIN_10 + dt.timedelta(hours=1), now)
+    assert operations.hold(office, sel, BERLIN_10, now).status == AppointmentStatus.HELD
+
+
 def test_rebook_to_a_taken_time_keeps_the_old_one(office, now):
     sel = selection(office, ("Reisepass beantragen", 1))
     mine = operations.hold(office, sel, BERLIN_10, now)

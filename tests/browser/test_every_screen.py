@@ -24,7 +24,7 @@ from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import DeviceKind
 from terminvergabe.booking import operations as booking_ops
 from terminvergabe.booking.models import Appointment, Role, ShiftPattern
-from terminvergabe.counter import operations as counter_ops
+from terminvergabe.counter import checkin, tickets
 from terminvergabe.db import db
 from terminvergabe.fairness import mail as waitlist_mail
 from terminvergabe.fairness import waitlist
@@ -115,15 +115,15 @@ def scene(live_server, now, app):
         booking_ops.confirm(appointment, "Anna Beispiel", email, "0221 12345", now)
     _, display = auth_ops.create_device(office, DeviceKind.DISPLAY, "Wartebereich", now)
     _, kiosk = auth_ops.create_device(office, DeviceKind.KIOSK, "Eingang", now)
-    called = counter_ops.walk_in(office, personal.id, now)
+    called = checkin.walk_in(office, personal.id, now)
     # issued at the kiosk: the audit log names the device, a name the office typed
-    waiting = counter_ops.walk_in(office, personal.id, now, actor_name="Kiosk Eingang")
-    counter_ops.walk_in(office, personal.id, now, priority=True)
+    waiting = checkin.walk_in(office, personal.id, now, actor_name="Kiosk Eingang")
+    checkin.walk_in(office, personal.id, now, priority=True)
     db.session.flush()
-    counter_ops.call_next(office.counters[0], now, clerk)  # an audit entry with a counter
+    tickets.call_next(office.counters[0], now, clerk)  # an audit entry with a counter
     # the priority ticket was called first; the two others wait
     db.session.flush()
-    called_token = counter_ops.active_ticket(office.counters[0]).status_token
+    called_token = waiting.active_ticket(office.counters[0]).status_token
 
     scarce = factories.create_office(
         slug="kleines-amt",

@@ -9,7 +9,7 @@ import pytest
 
 from terminvergabe.auth import operations as auth_ops
 from terminvergabe.booking.models import Role
-from terminvergabe.counter import operations as counter_ops
+from terminvergabe.counter import checkin, tickets
 from terminvergabe.db import db
 from tests.admin import history
 from tests.auth.staff import PASSWORD
@@ -22,8 +22,8 @@ pytestmark = pytest.mark.browser
 def office_id(office, now):
     auth_ops.create_staff("chefin", PASSWORD, "Office Manager", [Role.OFFICE_MANAGER], office)
     clerk = auth_ops.create_staff("clerk", PASSWORD, "Clerk", [Role.CLERK], office)
-    counter_ops.walk_in(office, office.services[0].id, now, actor_name="Kiosk Eingang")
-    counter_ops.call_next(office.counters[0], now, clerk)
+    checkin.walk_in(office, office.services[0].id, now, actor_name="Kiosk Eingang")
+    tickets.call_next(office.counters[0], now, clerk)
     history.generate(office, dt.date(2025, 12, 1), 5, per_day=10, seed=2)
     result = office.id
     db.session.commit()

@@ -11,7 +11,9 @@ from tests.browser.conftest import (  # noqa: F401  (fixtures)
     browser_type_launch_args,
     live_server,
 )
-from tests.counter.helpers import at
+from tests.counter.helpers import at, book
+
+NAMES = ["Erika Mustermann", "Max Muster", "Ayşe Yılmaz", "Olena Koval", "Karim Haddad"]
 
 
 @pytest.fixture
@@ -25,3 +27,9 @@ def clock(app):
         app.config["FROZEN_NOW"] = at(hour, minute)
 
     return set_time
+
+
+@pytest.fixture
+def booked(office, now):
+    """Three appointments at 10:00, 10:20 and 10:40, booked at 09:00."""
+    return [book(office, at(10, 20 * i), now, name=NAMES[i]) for i in range(3)]

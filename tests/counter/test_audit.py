@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from terminvergabe.audit import AuditEntry
 from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import DeviceKind
-from terminvergabe.counter import operations as ops
+from terminvergabe.counter import checkin, tickets
 from terminvergabe.counter.models import Ticket
 from terminvergabe.db import db
 from tests.auth.staff import log_in
@@ -84,11 +84,11 @@ def test_every_desk_and_counter_action_is_logged_with_its_staff_member(
 
 def test_recall_beyond_the_limit_logs_the_no_show_of_the_clerk(office, staff):
     clerk = staff["clerk"]
-    ticket = ops.walk_in(office, service(office, "Anmeldung").id, at(9))
+    ticket = checkin.walk_in(office, service(office, "Anmeldung").id, at(9))
     counter = office.counters[0]
-    ops.call_next(counter, at(9, 1), clerk)
+    tickets.call_next(counter, at(9, 1), clerk)
     for minute in (2, 3, 4):
-        ops.recall(ticket, counter, at(9, minute), clerk)
+        tickets.recall(ticket, counter, at(9, minute), clerk)
     actions = [(e.action, e.actor_id, e.details.get("calls")) for e in log()]
     assert actions[-3:] == [
         ("recall", clerk.id, 2),

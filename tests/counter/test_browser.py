@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import DeviceKind
-from terminvergabe.counter import operations as ops
+from terminvergabe.counter import checkin
 from terminvergabe.db import db
 from tests.auth.staff import PASSWORD, create_staff_set
 from tests.browser.conftest import check_page, screenshot
@@ -28,8 +28,8 @@ def scene(office, now):
     _, display_token = auth_ops.create_device(office, DeviceKind.DISPLAY, "Wartebereich", now)
     _, kiosk_token = auth_ops.create_device(office, DeviceKind.KIOSK, "Eingang", now)
     appointment = book(office, now.replace(hour=9), now)  # 10:00 Berlin
-    first = ops.walk_in(office, service(office, "Personal").id, now)
-    second = ops.walk_in(office, service(office, "Reisepass").id, now, priority=False)
+    first = checkin.walk_in(office, service(office, "Personal").id, now)
+    second = checkin.walk_in(office, service(office, "Reisepass").id, now, priority=False)
     scene = {
         "office_id": office.id,
         "counter_id": office.counters[0].id,

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from terminvergabe.booking.models import Counter
-from terminvergabe.counter import operations as ops
+from terminvergabe.counter import checkin, tickets
 from terminvergabe.counter.models import Call, Ticket, TicketStatus
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
@@ -30,7 +30,7 @@ def busy_office(app_ctx):
     office = factories.create_office(counters=COUNTERS)
     service = office.services[0]
     for minute in range(TICKETS):
-        ops.walk_in(office, service.id, at(9, minute))
+        checkin.walk_in(office, service.id, at(9, minute))
     ids = office.id, [c.id for c in office.counters]
     db.session.commit()
     db.session.close()  # the test thread holds no transaction (SQLite: no lock) during the race
@@ -50,7 +50,7 @@ def _race(app, counter_ids, read_barrier=None):
                 assert skills
                 db.session.rollback()  # hold no transaction (SQLite: no write lock) while waiting
                 start.wait(timeout=10)
-                ticket = ops.call_next(counter, at(9, 30))
+                ticket = tickets.call_next(counter, at(9, 30))
                 db.session.commit()
                 results[counter_id] = ticket.id
             except DomainError as error:
@@ -80,14 +80,14 @@ def _calls_per_ticket():
 
 
 def _pause_after_reading(monkeypatch, barrier):
-    original = ops.counter_order
+    original = tickets.counter_order
 
     def order_then_wait(counter, now):
         result = original(counter, now)
         barrier.wait(timeout=10)  # everyone has chosen a candidate before anyone takes one
         return result
 
-    monkeypatch.setattr(ops, "counter_order", order_then_wait)
+    monkeypatch.setattr(tickets, "counter_order", order_then_wait)
 
 
 def _on_postgresql():
@@ -126,7 +126,7 @@ def test_without_compare_and_set_the_race_happens(app, busy_office, monkeypatch)
         )
         return True
 
-    monkeypatch.setattr(ops, "_take", naive_take)
+    monkeypatch.setattr(tickets, "_take", naive_take)
     results = _race(app, counter_ids)
     called = [t for t in results.values() if t is not None]
     assert len(called) > len(set(called))  # the same ticket went to several counters

@@ -11,7 +11,7 @@ import pytest
 
 from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import DeviceKind
-from terminvergabe.counter import operations as ops
+from terminvergabe.counter import checkin
 from terminvergabe.db import db
 from tests.auth.staff import PASSWORD, create_staff_set
 from tests.conftest import TEST_DATABASE_URL
@@ -72,7 +72,7 @@ def test_call_through_one_process_reaches_display_on_another(app, office, broker
     real_now = dt.datetime.now(dt.UTC)  # the server processes run on the real clock
     create_staff_set(office)
     _, token = auth_ops.create_device(office, DeviceKind.DISPLAY, "Wartebereich", real_now)
-    ticket = ops.walk_in(office, office.services[0].id, real_now)
+    ticket = checkin.walk_in(office, office.services[0].id, real_now)
     number, counter_id = ticket.display_number, office.counters[0].id
     db.session.commit()
 

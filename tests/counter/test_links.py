@@ -4,8 +4,11 @@ only in development, with nothing configured, the request's own host."""
 
 import io
 
+import cairosvg
 import pytest
 import sqlalchemy as sa
+import zxingcpp
+from PIL import Image
 
 from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import DeviceKind
@@ -32,10 +35,6 @@ def printed(client, office, staff, app):
 
 
 def decode_qr(page: str) -> str:
-    cairosvg = pytest.importorskip("cairosvg")
-    zxingcpp = pytest.importorskip("zxingcpp")
-    from PIL import Image
-
     svg = page[page.index("<svg") : page.index("</svg>") + 6]
     png = cairosvg.svg2png(bytestring=svg.encode(), output_width=600)
     image = Image.open(io.BytesIO(png)).convert("L")

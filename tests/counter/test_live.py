@@ -6,8 +6,7 @@ import pytest
 from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import Device, DeviceKind
 from terminvergabe.booking.models import Office
-from terminvergabe.counter import events, live, state
-from terminvergabe.counter import operations as ops
+from terminvergabe.counter import checkin, events, live, state
 from terminvergabe.db import db
 from tests.counter.helpers import at, service
 
@@ -23,7 +22,7 @@ def text(chunk) -> str:
 
 def walk_in(office_id: int) -> None:
     office = db.session.get(Office, office_id)
-    ops.walk_in(office, service(office, "Personal").id, at(9))
+    checkin.walk_in(office, service(office, "Personal").id, at(9))
     db.session.commit()
 
 
@@ -102,8 +101,8 @@ def test_a_process_serves_at_most_its_stream_limit(app, client, office, now, clo
 
 
 def test_phones_of_an_office_share_one_reading_of_the_queue(client, office, clock, monkeypatch):
-    first = ops.walk_in(office, service(office, "Personal").id, at(9))
-    second = ops.walk_in(office, service(office, "Personal").id, at(9))
+    first = checkin.walk_in(office, service(office, "Personal").id, at(9))
+    second = checkin.walk_in(office, service(office, "Personal").id, at(9))
     db.session.commit()
     office_id, tokens = office.id, [first.status_token, second.status_token]
     read = []

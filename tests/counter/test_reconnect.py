@@ -15,8 +15,7 @@ from terminvergabe import errors
 from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import Device, DeviceKind
 from terminvergabe.booking.models import Counter
-from terminvergabe.counter import events, live
-from terminvergabe.counter import operations as ops
+from terminvergabe.counter import checkin, events, live, tickets
 from terminvergabe.counter.models import Ticket
 from terminvergabe.db import db
 from tests.browser.conftest import check_axe, check_page, screenshot
@@ -43,7 +42,7 @@ def quick(app, monkeypatch):
 @pytest.fixture
 def display(office, now, quick):
     device, token = auth_ops.create_device(office, DeviceKind.DISPLAY, "Wartebereich", now)
-    ops.walk_in(office, service(office, "Personal").id, now)
+    checkin.walk_in(office, service(office, "Personal").id, now)
     # Read before the commit: after it, reading would begin a transaction (the write lock).
     ids = {"device": device.id, "office": office.id, "counter": office.counters[0].id}
     db.session.commit()  # SQLite: the server thread needs the write lock
@@ -82,7 +81,7 @@ def test_display_reconnects_by_itself_after_an_outage(
     page.evaluate("window.calls = []")
     page.evaluate("document.addEventListener('tv:call', e => window.calls.push(e.detail))")
     # An event the page has seen, so that it has an id to resume from.
-    ops.walk_in(office, service(office, "Reisepass").id, now)
+    checkin.walk_in(office, service(office, "Reisepass").id, now)
     db.session.commit()
     expect(page.locator("#waiting-count")).to_have_text("2")
 
@@ -100,7 +99,7 @@ def test_display_reconnects_by_itself_after_an_outage(
         {"number": "A-099", "counter": "Schalter 9", "recall": False, "missed": True}
     ]
     # Events after the outage reach the page without a reload.
-    number = ops.call_next(db.session.get(Counter, ids["counter"]), now).display_number
+    number = tickets.call_next(db.session.get(Counter, ids["counter"]), now).display_number
     db.session.commit()
     expect(page.locator(".call--newest")).to_contain_text(number)
     expect(page.locator("#waiting-count")).to_have_text("1")

@@ -13,8 +13,7 @@ from terminvergabe.admin import stats
 from terminvergabe.audit import AuditEntry
 from terminvergabe.booking import operations as booking_ops
 from terminvergabe.booking.models import Appointment, AppointmentStatus
-from terminvergabe.counter import operations as ops
-from terminvergabe.counter import tasks
+from terminvergabe.counter import checkin, tasks, tickets
 from terminvergabe.counter.models import QueueSettings, Ticket, TicketStatus
 from terminvergabe.db import db
 from terminvergabe.notify import scheduler
@@ -85,7 +84,7 @@ def test_checked_in_cancelled_and_future_appointments_are_left_alone(app, office
     came = book(office, local(12, 10), FRIDAY_BEFORE, name="Erika Muster")
     cancelled = book(office, local(12, 10, 20), FRIDAY_BEFORE, name="Max Muster")
     tomorrow = book(office, local(13, 9), FRIDAY_BEFORE, name="Olena Koval")
-    ops.check_in(office, came, local(12, 9, 55))
+    checkin.check_in(office, came, local(12, 9, 55))
     booking_ops.cancel(cancelled, FRIDAY_BEFORE)
     run_close_day(app, local(12, 23, 0))
     assert status(came) == AppointmentStatus.CHECKED_IN  # its ticket is closed at midnight
@@ -100,18 +99,18 @@ def test_open_tickets_are_closed_when_the_local_day_is_over(app, office):
     )
     counter_1, counter_2 = office.counters
     minutes = dt.timedelta(minutes=1)
-    tickets = {}
-    tickets["parked"] = ops.check_in(office, parked, parked.start_at - 5 * minutes)
-    assert ops.call_next(counter_1, parked.start_at) == tickets["parked"]
-    ops.park(tickets["parked"], counter_1, parked.start_at + minutes)
-    tickets["serving"] = ops.check_in(office, serving, serving.start_at - 5 * minutes)
-    assert ops.call_next(counter_2, serving.start_at) == tickets["serving"]
-    ops.start(tickets["serving"], counter_2, serving.start_at + minutes)
-    tickets["called"] = ops.check_in(office, called, called.start_at - 5 * minutes)
-    assert ops.call_next(counter_1, called.start_at) == tickets["called"]
-    tickets["waiting"] = ops.check_in(office, waiting, waiting.start_at - 5 * minutes)
-    tickets["walk_in"] = ops.walk_in(office, office.services[2].id, waiting.start_at)
-    ids = {name: ticket.id for name, ticket in tickets.items()}
+    issued = {}
+    issued["parked"] = checkin.check_in(office, parked, parked.start_at - 5 * minutes)
+    assert tickets.call_next(counter_1, parked.start_at) == issued["parked"]
+    tickets.park(issued["parked"], counter_1, parked.start_at + minutes)
+    issued["serving"] = checkin.check_in(office, serving, serving.start_at - 5 * minutes)
+    assert tickets.call_next(counter_2, serving.start_at) == issued["serving"]
+    tickets.start(issued["serving"], counter_2, serving.start_at + minutes)
+    issued["called"] = checkin.check_in(office, called, called.start_at - 5 * minutes)
+    assert tickets.call_next(counter_1, called.start_at) == issued["called"]
+    issued["waiting"] = checkin.check_in(office, waiting, waiting.start_at - 5 * minutes)
+    issued["walk_in"] = checkin.walk_in(office, office.services[2].id, waiting.start_at)
+    ids = {name: ticket.id for name, ticket in issued.items()}
 
     run_close_day(app, local(12, 23, 59))  # the day is not over yet
     assert db.session.get(Ticket, ids["serving"]).status == TicketStatus.IN_SERVICE
@@ -158,10 +157,10 @@ def test_each_office_closes_in_its_own_time_zone(app, office):
     ny_missed = book(
         new_york, local(12, 10, zone="America/New_York"), FRIDAY_BEFORE, name="Ann Smith"
     )
-    ny_ticket = ops.walk_in(
+    ny_ticket = checkin.walk_in(
         new_york, new_york.services[0].id, local(12, 11, zone="America/New_York")
     )
-    berlin_ticket = ops.walk_in(office, office.services[0].id, local(12, 11))
+    berlin_ticket = checkin.walk_in(office, office.services[0].id, local(12, 11))
     run_close_day(app, local(12, 11, 50, zone="America/New_York"))
     assert status(berlin_missed) == AppointmentStatus.NO_SHOW
     assert status(ny_missed) == AppointmentStatus.CONFIRMED  # New York is still open
@@ -175,7 +174,7 @@ def test_each_office_closes_in_its_own_time_zone(app, office):
 
 def test_the_job_is_idempotent(app, office):
     appointment = book(office, local(12, 10), FRIDAY_BEFORE)
-    ops.walk_in(office, office.services[0].id, local(12, 10))
+    checkin.walk_in(office, office.services[0].id, local(12, 10))
     run_close_day(app, local(13, 1))
     first = db.session.scalars(sa.select(AuditEntry.id)).all()
     run_close_day(app, local(13, 1))
@@ -227,21 +226,21 @@ def _generate(app, office, seed: int) -> dict[dt.date, dict[str, int]]:
                 booking_ops.cancel(appointment, FRIDAY_BEFORE)
                 tally["cancelled"] += 1
                 continue
-            ticket = ops.check_in(office, appointment, start - dt.timedelta(minutes=5))
+            ticket = checkin.check_in(office, appointment, start - dt.timedelta(minutes=5))
             if outcome == "left_waiting":
                 continue
             counter = counter_2 if outcome == "called_open" else counter_1
-            assert ops.call_next(counter, start) == ticket
+            assert tickets.call_next(counter, start) == ticket
             if outcome in ("clerk_no_show", "called_open"):
                 tally["no_shows"] += 1
                 tally["by_job"] += outcome == "called_open"
                 if outcome == "clerk_no_show":
-                    ops.no_show(ticket, counter, start + dt.timedelta(minutes=2))
+                    tickets.no_show(ticket, counter, start + dt.timedelta(minutes=2))
                 continue
-            ops.start(ticket, counter, start + dt.timedelta(minutes=1))
+            tickets.start(ticket, counter, start + dt.timedelta(minutes=1))
             tally["done"] += 1
             if outcome == "served":
-                ops.finish(ticket, counter, start + dt.timedelta(minutes=15))
+                tickets.finish(ticket, counter, start + dt.timedelta(minutes=15))
         expected[dt.date(2026, 1, day)] = tally
         run_close_day(app, local(day + 1, 0, 10))
         counter_1, counter_2 = office.counters
@@ -285,11 +284,11 @@ def test_batches_run_until_every_office_is_done(app, office, monkeypatch):
     other = factories.create_office(slug="zweites-amt", name="Zweites Amt")
     monday = [book(office, local(12, 10, 20 * i), FRIDAY_BEFORE, name=f"P{i} X") for i in (0, 1)]
     tuesday = book(other, local(13, 10), FRIDAY_BEFORE, name="Olena Koval")
-    tickets = [ops.walk_in(office, office.services[0].id, local(12, 9, i)) for i in (0, 1, 2)]
+    issued = [checkin.walk_in(office, office.services[0].id, local(12, 9, i)) for i in (0, 1, 2)]
     run_close_day(app, local(13, 11))  # Tuesday 11:00: Monday is over, Tuesday is not
     assert [status(a) for a in monday] == [AppointmentStatus.NO_SHOW] * 2
     assert status(tuesday) == AppointmentStatus.CONFIRMED
-    assert {db.session.get(Ticket, t.id).status for t in tickets} == {TicketStatus.CLOSED}
+    assert {db.session.get(Ticket, t.id).status for t in issued} == {TicketStatus.CLOSED}
 
 
 @pytest.mark.concurrency
@@ -307,7 +306,7 @@ def test_a_check_in_in_progress_is_not_overtaken_by_the_job(app, office):
     desk.close()
     from terminvergabe.booking.models import Office
 
-    ticket = ops.check_in(
+    ticket = checkin.check_in(
         desk.get(Office, office_id), desk.get(Appointment, appointment_id), local(12, 11, 50)
     )
     assert ticket is not None  # row locked, transaction open

@@ -2,7 +2,7 @@ import json
 
 from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import DeviceKind
-from terminvergabe.counter import operations as ops
+from terminvergabe.counter import checkin, tickets
 from terminvergabe.counter.models import Ticket, TicketStatus
 from terminvergabe.db import db
 from tests.auth.staff import log_in
@@ -93,7 +93,7 @@ def test_display_needs_an_active_device_token(client, office, now, clock):
 
 def test_display_stream_sends_snapshot_then_calls(client, office, now, clock):
     _, token = auth_ops.create_device(office, DeviceKind.DISPLAY, "Wartebereich", now)
-    ops.walk_in(office, service(office, "Personal").id, at(9))
+    checkin.walk_in(office, service(office, "Personal").id, at(9))
     db.session.commit()
     clock(9, 1)
     response = client.get(f"/display/{token}/events")
@@ -109,7 +109,7 @@ def test_display_stream_sends_snapshot_then_calls(client, office, now, clock):
     from terminvergabe.booking.models import Counter
 
     counter = db.session.scalars(db.select(Counter).order_by(Counter.id)).first()
-    ops.call_next(counter, at(9, 2))
+    tickets.call_next(counter, at(9, 2))
     db.session.commit()
     call = next(stream)
     call = call.decode() if isinstance(call, bytes) else call
@@ -120,14 +120,14 @@ def test_display_stream_sends_snapshot_then_calls(client, office, now, clock):
 
 def test_phone_page_shows_only_own_ticket(client, office, clock):
     clock(9)
-    mine = ops.walk_in(office, service(office, "Personal").id, at(9))
-    other = ops.walk_in(office, service(office, "Personal").id, at(9, 1))
+    mine = checkin.walk_in(office, service(office, "Personal").id, at(9))
+    other = checkin.walk_in(office, service(office, "Personal").id, at(9, 1))
     db.session.commit()
     page = client.get(f"/t/{other.status_token}").get_data(as_text=True)
     assert other.display_number in page and mine.display_number not in page
     assert client.get(f"/t/{other.status_token[:-1]}").status_code == 404
     assert client.get(f"/t/{other.id}").status_code == 404
-    ops.call_next(office.counters[1], at(9, 2))
+    tickets.call_next(office.counters[1], at(9, 2))
     db.session.commit()
     page = client.get(f"/t/{mine.status_token}", query_string={"lang": "en"})
     assert 'Your turn: <span lang="de">Schalter 2</span>' in page.get_data(as_text=True)
@@ -185,7 +185,7 @@ def test_revoked_display_stream_ends_at_the_next_event(client, office, now, cloc
 
     auth_ops.revoke_device(db.session.get(Device, device_id), now)
     current = db.session.get(Office, office_id)
-    ops.walk_in(current, service(current, "Personal").id, at(9))
+    checkin.walk_in(current, service(current, "Personal").id, at(9))
     db.session.commit()
     assert "event: gone" in text(next(stream))
     response.close()

@@ -190,9 +190,8 @@ def _holds_at_once(app, office_id, addresses, now):
             try:
                 barrier.wait(timeout=30)
                 office = db.session.get(Office, office_id)
-                holds.guard_hold(office, now)
                 start = TUESDAY_10 + dt.timedelta(minutes=10 * i)
-                operations.hold(office, {office.services[2].id: 1}, start, now)
+                holds.hold_for_client(office, {office.services[2].id: 1}, start, now)
                 db.session.commit()
                 outcomes.append("ok")
             except DomainError as refused:

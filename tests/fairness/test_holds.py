@@ -1,13 +1,14 @@
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.exceptions import TooManyRequests
 
 from terminvergabe.booking import operations
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
 from terminvergabe.fairness import altcha, holds
-from terminvergabe.fairness.models import FairnessSetting
+from terminvergabe.fairness.models import FairnessSetting, HoldClient
 from tests.fairness.test_altcha import cheap_pow, solve  # noqa: F401
 
 BERLIN_10 = dt.datetime(2026, 1, 13, 9, 0, tzinfo=dt.UTC)
@@ -21,8 +22,7 @@ def guarded_hold(app, office, now, start, data=None, ip="192.0.2.1"):
     with app.test_request_context(
         "/", method="POST", data=data or {}, environ_base={"REMOTE_ADDR": ip}
     ):
-        holds.guard_hold(office, now)
-        return operations.hold(office, selection(office), start, now)
+        return holds.hold_for_client(office, selection(office), start, now)
 
 
 def test_open_holds_per_client_are_capped(app_ctx, office, now):
@@ -63,3 +63,14 @@ def test_without_proof_of_work_a_stricter_limit_applies(app_ctx, office, now, ch
             app_ctx, office, now, BERLIN_10 + dt.timedelta(minutes=50), {"altcha": payload}
         )
     assert replayed.value.code == "pow_replayed"
+
+
+def test_the_booking_hold_itself_knows_no_cap(app_ctx, office, now):
+    """The cap is the citizen layer's explicit call (hold_for_client), not a side effect of
+    operations.hold: the waitlist's offers and the demo data hold times without it."""
+    db.session.add(FairnessSetting(office_id=office.id, altcha_required=False, max_open_holds=1))
+    with app_ctx.test_request_context("/", method="POST"):
+        for i in range(3):
+            start = BERLIN_10 + dt.timedelta(minutes=10 * i)
+            operations.hold(office, selection(office), start, now)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(HoldClient)) == 0

@@ -158,6 +158,23 @@ def test_cancelled_time_returns_only_after_the_cooldown(scarce_office, now):
     assert [o.start_at for o in offers_of(ada)] == [TUESDAY_0800]
 
 
+def test_rebooked_time_returns_only_after_the_cooldown(scarce_office, now):
+    office, booked = scarce_office
+    operations.cancel(booked[3], now)  # Wednesday 08:10 is free; nobody waits yet
+    office.cancel_cooldown_minutes = 30
+    ada = waitlist.register(
+        office, anmeldung(office), FIRST, FIRST, "Ada", "ada@example.org", "de", now
+    )
+    waitlist.confirm_entry(ada, now)  # Tuesday only: nothing free there
+    operations.rebook(booked[0], booked[3].start_at, now)  # Tuesday 08:00 -> Wednesday 08:10
+    # During the cooldown nobody gets the old time: not the waitlist, not a chosen buyer.
+    assert offers_of(ada) == []
+    with pytest.raises(DomainError):
+        operations.hold(office, anmeldung(office), TUESDAY_0800, now + dt.timedelta(minutes=29))
+    tasks.run(now + dt.timedelta(minutes=31))
+    assert [o.start_at for o in offers_of(ada)] == [TUESDAY_0800]
+
+
 def test_newly_released_day_is_offered_by_the_job(scarce_office, now):
     office, _booked = scarce_office
     entry = waitlist.register(
