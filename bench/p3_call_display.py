@@ -74,7 +74,7 @@ def prepare(database: str) -> dict:
         counter_id = office.counters[0].id
         db.session.commit()
         db.engine.dispose()
-    app.extensions["counter_broker"].close()
+    app.extensions["event_broker"].close()
     return {"token": token, "counter_id": counter_id}
 
 

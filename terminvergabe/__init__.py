@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from terminvergabe import config as config_module
 from terminvergabe.db import db as database
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = config_module.ROOT
 
 migrate = Migrate()
 csrf = CSRFProtect()
@@ -40,9 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, database, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
 
-    from terminvergabe import errors, i18n, limiter
+    from terminvergabe import errors, events, i18n, limiter
 
     i18n.init_app(app)
+    events.init_app(app)
     errors.init_app(app)
     limiter.init_app(app)
 

@@ -13,7 +13,7 @@ from flask_babel import gettext as _  # noqa: F401  (re-exported for modules)
 from flask_babel import lazy_gettext as _l  # noqa: F401
 from markupsafe import Markup, escape
 
-from terminvergabe import ROOT
+from terminvergabe.config import ROOT
 
 babel = Babel()
 

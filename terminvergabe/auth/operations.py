@@ -16,10 +16,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from terminvergabe import audit
+from terminvergabe import audit, events
 from terminvergabe.auth.models import Device, DeviceKind
 from terminvergabe.booking.models import Office, Role, StaffMember
-from terminvergabe.counter import events
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
 

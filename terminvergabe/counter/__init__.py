@@ -2,10 +2,9 @@
 
 
 def init_app(app) -> None:
-    from terminvergabe.counter import events, models, tasks, views  # noqa: F401  (tables)
+    from terminvergabe.counter import models, tasks, views  # noqa: F401  (tables)
     from terminvergabe.notify import scheduler
 
-    events.init_app(app)
     app.register_blueprint(views.bp)
     app.config.setdefault("CLOSE_DAY_INTERVAL_SECONDS", 600)
     # A live page whose stream failed waits this long before its first reconnect, then

@@ -37,7 +37,7 @@ from typing import TypeVar
 
 from flask import Response, current_app, request, stream_with_context
 
-from terminvergabe.counter import events
+from terminvergabe import events
 from terminvergabe.db import db
 
 T = TypeVar("T")

@@ -20,10 +20,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from terminvergabe import audit
+from terminvergabe import audit, events
 from terminvergabe.booking import lifecycle as appointment_lifecycle
 from terminvergabe.booking.models import Appointment, Counter, Office, Service, StaffMember
-from terminvergabe.counter import events, lifecycle
+from terminvergabe.counter import lifecycle
 from terminvergabe.counter.lifecycle import Verb
 from terminvergabe.counter.models import (
     Call,

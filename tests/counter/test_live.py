@@ -3,10 +3,11 @@ event, and the limit of streams per process."""
 
 import pytest
 
+from terminvergabe import events
 from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import Device, DeviceKind
 from terminvergabe.booking.models import Office
-from terminvergabe.counter import checkin, events, live, state
+from terminvergabe.counter import checkin, live, state
 from terminvergabe.db import db
 from tests.counter.helpers import at, service
 

@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from terminvergabe import errors
+from terminvergabe import errors, events
 from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import Device, DeviceKind
 from terminvergabe.booking.models import Counter
-from terminvergabe.counter import checkin, events, live, tickets
+from terminvergabe.counter import checkin, live, tickets
 from terminvergabe.counter.models import Ticket
 from terminvergabe.db import db
 from tests.browser.conftest import check_axe, check_page, screenshot

@@ -105,7 +105,7 @@ def test_actions_on_someone_elses_ticket_are_refused(office):
 
 
 def test_events_are_published_only_after_commit(app_ctx, office):
-    from terminvergabe.counter import events
+    from terminvergabe import events
 
     broker = events.broker()
     with broker.subscribe(office.id) as subscription:

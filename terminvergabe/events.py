@@ -31,7 +31,7 @@ from terminvergabe.db import db
 log = logging.getLogger(__name__)
 
 CHANNEL = "terminvergabe_events"
-PENDING_KEY = "counter_events"
+PENDING_KEY = "pending_events"
 BUFFER_SIZE = 1000
 _sequence = itertools.count(1)
 
@@ -48,7 +48,7 @@ def announce(office_id: int, type_: str, **data) -> None:
 
 
 def _current_broker():
-    return current_app.extensions.get("counter_broker") if has_app_context() else None
+    return current_app.extensions.get("event_broker") if has_app_context() else None
 
 
 def _stamp(pending: list[dict]) -> None:
@@ -243,8 +243,8 @@ def make_broker(app):
 
 
 def broker() -> MemoryBroker:
-    return current_app.extensions["counter_broker"]
+    return current_app.extensions["event_broker"]
 
 
 def init_app(app) -> None:
-    app.extensions["counter_broker"] = make_broker(app)
+    app.extensions["event_broker"] = make_broker(app)
