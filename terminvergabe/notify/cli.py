@@ -1,4 +1,5 @@
-"""`flask outbox`: what is queued, sent and failed; requeue failed mails after a fix."""
+"""`flask outbox`: what is queued, sent and failed, which mails are being retried and why;
+requeue failed mails after a fix."""
 
 from __future__ import annotations
 
@@ -28,6 +29,16 @@ def requeue_failed(now) -> int:
     return result.rowcount
 
 
+def retrying(limit: int = 20) -> list[OutboxMessage]:
+    """Queued messages that failed at least once: the server is down, or refuses for now."""
+    return db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.attempts > 0)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+
+
 def init_app(app: Flask) -> None:
     @app.cli.command("outbox")
     @click.option("--retry-failed", is_flag=True, help="Queue mails the server refused again.")
@@ -46,3 +57,8 @@ def init_app(app: Flask) -> None:
         )
         for message in failed:
             click.echo(f"  #{message.id} {message.kind} {message.recipient}: {message.last_error}")
+        for message in retrying():
+            click.echo(
+                f"  #{message.id} {message.kind} attempts={message.attempts} "
+                f"next={message.next_attempt_at:%Y-%m-%d %H:%M:%S}Z: {message.last_error}"
+            )
