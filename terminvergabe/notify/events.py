@@ -27,7 +27,7 @@ def on_rebooked(appointment, previous_start_at=None, **_):
     )
 
 
-def on_cancelled(appointment, by="citizen", **_):
+def on_cancelled(appointment, by="citizen", reason="", **_):
     # A hold cancelled before the citizen gave an address is skipped by enqueue().
     enqueue(
         MailKind.CANCELLED,
@@ -35,6 +35,7 @@ def on_cancelled(appointment, by="citizen", **_):
         time.now(),
         f"cancelled:{appointment.id}",
         by="office" if by == "office" else "citizen",
+        reason=(reason or "").strip() if by == "office" else "",
     )
 
 

@@ -153,8 +153,11 @@ def forget(condition, reason: str) -> int:
     """Blank the recipient and payload of the messages matching `condition` (an expression on
     OutboxMessage), for data protection. A queued one is not sent any more: without its
     address it could not be, so it is marked failed with `reason` and leaves the queue; sent
-    and failed messages keep their status. Idempotent; returns how many rows changed."""
+    and failed messages keep their status. The error of an unsent one becomes `reason` too: an
+    error written before errors were worded without addresses may hold one. Idempotent;
+    returns how many rows changed."""
     queued = OutboxMessage.status == OutboxStatus.QUEUED
+    sent = OutboxMessage.status == OutboxStatus.SENT
     result = db.session.execute(
         sa.update(OutboxMessage)
         .where(condition, sa.or_(OutboxMessage.recipient != "", queued))
@@ -162,7 +165,7 @@ def forget(condition, reason: str) -> int:
             recipient="",
             payload={},
             status=sa.case((queued, OutboxStatus.FAILED.value), else_=OutboxMessage.status),
-            last_error=sa.case((queued, reason), else_=OutboxMessage.last_error),
+            last_error=sa.case((sent, ""), else_=reason),
         )
         .execution_options(synchronize_session=False)
     )
