@@ -21,12 +21,13 @@ NOTIFY_DEFAULTS = {
 
 
 def init_app(app: Flask) -> None:
-    from terminvergabe.notify import cli, events, models, scheduler, sender, views  # noqa: F401
+    from terminvergabe.notify import cli, events, format, models, scheduler, sender, views  # noqa: F401
 
     for key, value in NOTIFY_DEFAULTS.items():
         app.config.setdefault(key, value)
     sender.mail.init_app(app)
     app.register_blueprint(views.bp)
+    app.jinja_env.globals["repeated_hour_note"] = format.repeated_hour_note
     events.connect()
     scheduler.register_notify_jobs(app)
     scheduler.init_cli(app)

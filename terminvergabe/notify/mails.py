@@ -12,6 +12,7 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from terminvergabe.i18n import RTL_LANGUAGES
 from terminvergabe.notify import ical, links, qr
 from terminvergabe.notify.format import date_text, service_line, time_text, when_text
 from terminvergabe.notify.models import MailKind
@@ -57,12 +58,21 @@ def calendar_file(kind: str, payload: dict) -> tuple[str, bytes] | None:
     return None
 
 
+def direction(locale: str) -> dict:
+    """`dir` for the root element, and the sides where lines start and end: mail clients
+    ignore much of CSS, so alignment and padding name the physical side."""
+    if locale in RTL_LANGUAGES:
+        return {"dir": "rtl", "start": "right", "end": "left"}
+    return {"dir": "ltr", "start": "left", "end": "right"}
+
+
 def context(kind: str, payload: dict, qr_cid: str | None) -> dict:
     office = payload["office"]
     return {
         "kind": kind,
         "p": payload,
         "locale": payload["locale"],
+        **direction(payload["locale"]),
         "office": office,
         "city_line": f"{office['postcode']} {office['city']}".strip(),
         "citizen_name": payload["citizen"]["name"],
@@ -79,8 +89,10 @@ def context(kind: str, payload: dict, qr_cid: str | None) -> dict:
         else None,
         "opt_in_until": _opt_in_until(payload),
         "code": links.display_code(payload["booking_code"]),
-        "manage_url": links.manage_url(payload["manage_token"]),
-        "opt_in_url": links.opt_in_url(payload["manage_token"]),
+        "manage_url": links.manage_url(payload["manage_token"], payload["locale"]),
+        "opt_in_url": links.opt_in_url(payload["manage_token"], payload["locale"]),
+        "book_again_url": links.book_again_url(office.get("slug"), payload["locale"]),
+        "reason": payload.get("reason") or "",
         "qr_cid": qr_cid,
         "has_calendar": calendar_file(kind, payload) is not None,
     }

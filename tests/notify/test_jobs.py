@@ -98,7 +98,7 @@ def test_mail_uses_the_stored_locale_not_the_request(client, smtp, mail_office, 
     # (a folded header keeps the folding space in Python's parser: strip it)
     assert cancelled["Subject"].strip().startswith("The office has cancelled your appointment")
     html = cancelled.get_body(("html",)).get_content()
-    assert '<html lang="en">' in html
+    assert '<html lang="en" dir="ltr">' in html
 
 
 def test_rebook_mail_names_old_and_new_time(smtp, mail_office, now):
