@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.orm import aliased
 
 from terminvergabe import time
 from terminvergabe.db import db
@@ -20,9 +21,19 @@ def status_counts() -> dict[str, int]:
 
 
 def requeue_failed(now) -> int:
+    """Queue failed mails again, except those a later mail of the same appointment has
+    overtaken: sent now, they would arrive after it and tell an old state."""
+    later = aliased(OutboxMessage)
+    overtaken = sa.exists().where(
+        later.appointment_id == OutboxMessage.appointment_id, later.id > OutboxMessage.id
+    )
     result = db.session.execute(
         sa.update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.FAILED, OutboxMessage.recipient != "")
+        .where(
+            OutboxMessage.status == OutboxStatus.FAILED,
+            OutboxMessage.recipient != "",
+            ~overtaken,
+        )
         .values(status=OutboxStatus.QUEUED, next_attempt_at=now, lease_until=None)
     )
     db.session.commit()

@@ -65,10 +65,12 @@ def enqueue(
     **extra,
 ) -> int | None:
     """Write a mail to the outbox in the current transaction: the new message's id, or None
-    when the appointment has no address or a message with the same dedupe key exists already."""
+    when the appointment has no address or a message with the same dedupe key exists already.
+    Queued mails it makes obsolete are withdrawn first (SUPERSEDES)."""
     if not appointment.citizen_email:
         return None
-    withdraw_queued(appointment, *SUPERSEDES.get(kind, ()))
+    withdrawn = withdraw_queued(appointment, *SUPERSEDES.get(kind, ()))
+    kind, extra = _told_so_far(kind, extra, withdrawn)
     return _queue(
         kind=kind,
         appointment_id=appointment.id,
@@ -80,20 +82,39 @@ def enqueue(
     )
 
 
-def withdraw_queued(appointment: Appointment, *kinds: str) -> int:
+def _told_so_far(kind: str, extra: dict, withdrawn: list[tuple[str, dict]]) -> tuple[str, dict]:
+    """A rebooking speaks of what the citizen was told: if the confirmation never went out,
+    the mail is the confirmation of the new time; if an earlier rebooking never went out, the
+    time before it is the one the citizen knows."""
+    if kind != MailKind.REBOOKED or not withdrawn:
+        return kind, extra
+    kinds = [k for k, _ in withdrawn]
+    if MailKind.CONFIRMED in kinds:
+        return MailKind.CONFIRMED, {k: v for k, v in extra.items() if k != "previous_start_at"}
+    earlier = [p.get("previous_start_at") for k, p in withdrawn if k == MailKind.REBOOKED]
+    if earlier and earlier[0]:
+        extra = {**extra, "previous_start_at": earlier[0]}
+    return kind, extra
+
+
+def withdraw_queued(appointment: Appointment, *kinds: str) -> list[tuple[str, dict]]:
     """Delete the appointment's mails of these kinds not yet handed to a sender (see
-    SUPERSEDES); one already claimed goes out, as it may be on the wire already."""
+    SUPERSEDES): their (kind, payload), oldest first. One already claimed goes out, as it may
+    be on the wire already."""
     if not kinds:
-        return 0
-    result = db.session.execute(
-        sa.delete(OutboxMessage).where(
+        return []
+    rows = db.session.execute(
+        sa.delete(OutboxMessage)
+        .where(
             OutboxMessage.appointment_id == appointment.id,
             OutboxMessage.kind.in_(kinds),
             OutboxMessage.status == OutboxStatus.QUEUED,
             OutboxMessage.claim_token.is_(None),
         )
-    )
-    return result.rowcount
+        .returning(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.payload)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return [(kind, payload) for _, kind, payload in sorted(rows, key=lambda row: row[0])]
 
 
 def enqueue_text(

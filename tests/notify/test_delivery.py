@@ -155,14 +155,36 @@ def test_mails_made_obsolete_by_a_later_change_are_never_sent(smtp, mail_office,
     sender.send_due(lambda: now)  # the confirmation fails and waits
     operations.rebook(appointment, TUESDAY_10 + dt.timedelta(hours=1), now)
     db.session.commit()
-    sender.send_due(lambda: now)  # the rebooking fails too
-    assert [r.kind for r in rows()] == ["rebooked"]  # the confirmation of 10:00 is obsolete
+    sender.send_due(lambda: now)  # that fails too
+    # The confirmation of 10:00 is obsolete; the citizen never heard of 10:00, so the mail
+    # about the move is the confirmation of 11:00.
+    [confirmed] = rows()
+    assert confirmed.kind == "confirmed" and "previous_start_at" not in confirmed.payload
+    assert confirmed.payload["start_at"] == (TUESDAY_10 + dt.timedelta(hours=1)).isoformat()
     operations.cancel(appointment, now)
     db.session.commit()
     assert [r.kind for r in rows()] == ["cancelled"]
     smtp.start()
     send_everything(now)
     assert subjects(smtp) == ["Your appointment on Tuesday, January 13, 2026 is cancelled"]
+
+
+def test_two_moves_while_the_server_is_down_arrive_as_one_from_the_time_known(
+    smtp, mail_office, now
+):
+    appointment = book(mail_office, now, locale="en")
+    tasks.send_outbox(now)  # the citizen has the confirmation of 10:00
+    smtp.stop()
+    for hours in (1, -1):
+        operations.rebook(appointment, TUESDAY_10 + dt.timedelta(hours=hours), now)
+        db.session.commit()
+        sender.send_due(lambda: now)
+    smtp.start()
+    send_everything(now)
+    confirmation, moved = smtp.inbox.messages
+    text = moved.get_body(("plain",)).get_content()
+    assert "Previously: Tuesday, January 13, 2026, 10:00" in text
+    assert "Now: Tuesday, January 13, 2026, 9:00" in text
 
 
 def test_a_mail_on_the_wire_is_not_withdrawn_and_the_next_waits_for_it(smtp, mail_office, now):
@@ -187,3 +209,18 @@ def test_an_ascii_address_is_sent_the_same_with_or_without_smtputf8(
     book(mail_office, now)
     assert sender.send_due(lambda: now).sent == 1
     assert smtp.inbox.raw[0].isascii()
+
+
+def test_retry_failed_leaves_out_a_mail_a_later_one_has_overtaken(smtp, app_ctx, mail_office, now):
+    appointment = book(mail_office, now, locale="en")
+    other = book(mail_office, now, email_address="other@example.org")
+    for row in rows():
+        row.status, row.last_error = OutboxStatus.FAILED, "SMTPRecipientsRefused: 550"
+    db.session.commit()
+    operations.cancel(appointment, now)  # the cancellation overtakes the failed confirmation
+    db.session.commit()
+    output = app_ctx.test_cli_runner().invoke(args=["outbox", "--retry-failed"]).output
+    assert "requeued: 1" in output
+    statuses = {(r.appointment_id, r.kind): r.status for r in rows()}
+    assert statuses[(appointment.id, "confirmed")] == OutboxStatus.FAILED
+    assert statuses[(other.id, "confirmed")] == OutboxStatus.QUEUED

@@ -103,6 +103,7 @@ def test_mail_uses_the_stored_locale_not_the_request(client, smtp, mail_office, 
 
 def test_rebook_mail_names_old_and_new_time(smtp, mail_office, now):
     appointment = book(mail_office, now, locale="en")
+    tasks.send_outbox(now)  # the confirmation of 10:00 went out
     operations.rebook(appointment, TUESDAY_10 + dt.timedelta(hours=1), now)
     db.session.commit()
     tasks.send_outbox(now)
