@@ -25,7 +25,8 @@ bp = Blueprint("metrics", __name__)
 
 BOOKINGS = Counter("terminvergabe_appointments_total", "Appointment changes by kind", ["event"])
 CALLS = Counter("terminvergabe_calls_total", "Tickets called to a counter")
-MAILS = Counter("terminvergabe_mails_total", "Mails by outcome", ["outcome"])
+# outcome: sent, failed (given up), retried (a failed attempt that is tried again)
+MAILS = Counter("terminvergabe_mails_total", "Mail delivery attempts by outcome", ["outcome"])
 REQUEST_SECONDS = Histogram(
     "terminvergabe_request_seconds",
     "Time to answer a request, by endpoint",

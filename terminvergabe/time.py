@@ -33,6 +33,13 @@ def local_to_utc(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime | N
     return utc
 
 
+def is_repeated_wall_time(instant: dt.datetime, zone: ZoneInfo) -> bool:
+    """Whether the office's clock shows this wall time twice that night (the hour repeated when
+    the clocks go back): only then does "02:30" need to say which of the two it is."""
+    local = instant.astimezone(zone)
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
 def local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(UTC)
 

@@ -35,7 +35,7 @@ def cancel_by_office(
 ) -> Appointment:
     """Cancel for the office; the notify package mails the citizen (appointment_cancelled)."""
     previous = appointment.status
-    operations.cancel(appointment, now, by="office")
+    operations.cancel(appointment, now, by="office", reason=reason)
     audit.record(actor, "cancel", appointment, at=now, previous_status=previous, reason=reason)
     return appointment
 

@@ -8,7 +8,11 @@ them, so anonymising changes no figure. Other packages that keep personal data o
     privacy.register(anonymise_outbox)      # fn(cutoff: datetime, now: datetime) -> int
 
 which must blank what it holds about appointments that ended before `cutoff` and, like
-everything here, be idempotent. `erasers` work the same way for one email address.
+everything here, be idempotent. `erasers` work the same way for one email address; they run
+before the appointments are blanked, so they can still find them by that address.
+
+Free text that staff typed (a cancellation reason in the audit log) may name the citizen too:
+any detail value holding the citizen's name, address or phone number is blanked with them.
 """
 
 from __future__ import annotations
@@ -67,6 +71,10 @@ def anonymise(now: dt.datetime, days: int | None = None) -> int:
     """Blank the personal data of every appointment that ended more than `days` ago (default:
     the RETENTION_DAYS setting, 30). Idempotent; returns how many rows changed in all."""
     cutoff = now - dt.timedelta(days=retention_days() if days is None else days)
+    old = db.session.execute(
+        sa.select(*_PERSON).where(Appointment.end_at < cutoff, _has_personal_data())
+    ).all()
+    _scrub_audit({row[0]: row[1:] for row in old})
     result = db.session.execute(
         sa.update(Appointment)
         .where(Appointment.end_at < cutoff, _has_personal_data())
@@ -78,6 +86,43 @@ def anonymise(now: dt.datetime, days: int | None = None) -> int:
         changed += anonymiser(cutoff, now) or 0
     db.session.flush()
     return changed
+
+
+_PERSON = (
+    Appointment.id,
+    Appointment.citizen_name,
+    Appointment.citizen_email,
+    Appointment.citizen_phone,
+)
+
+
+def _scrub_audit(people: dict[int, tuple[str, ...]]) -> None:
+    """Blank every audit detail of these appointments that holds one of their person's
+    words (appointment id -> name, email, phone); the entry itself (who, what, when) stays."""
+    for chunk in _chunks(list(people)):
+        entries = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.appointment_id.in_(chunk))
+        ).all()
+        for entry in entries:
+            needles = [n.casefold() for n in people[entry.appointment_id] if n and n.strip()]
+            details = _without(entry.details or {}, needles)
+            if details != entry.details:
+                entry.details = details
+
+
+def _without(value, needles: list[str]):
+    if isinstance(value, str):
+        return "" if any(n in value.casefold() for n in needles) else value
+    if isinstance(value, list):
+        return [_without(v, needles) for v in value]
+    if isinstance(value, dict):
+        return {k: _without(v, needles) for k, v in value.items()}
+    return value
+
+
+def _chunks(ids: list[int], size: int = 500):
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def job(now: dt.datetime) -> int:
@@ -154,11 +199,18 @@ def erase(
             ),
             status=409,
         )
+    for eraser in erasers:
+        eraser(email.strip().lower(), office_id)
+    _scrub_audit(
+        {
+            a.id: (a.citizen_name, a.citizen_email, a.citizen_phone)
+            for a in appointments
+            if a.citizen_name or a.citizen_email or a.citizen_phone
+        }
+    )
     for appointment in appointments:
         for field, value in _BLANK.items():
             setattr(appointment, field, value)
         audit.record(actor, "erase", appointment, at=now)
-    for eraser in erasers:
-        eraser(email.strip().lower(), office_id)
     db.session.flush()
     return len(appointments)

@@ -36,8 +36,20 @@ def anonymise_outbox(cutoff: dt.datetime, now: dt.datetime) -> int:
     return outbox.forget(condition, ANONYMISED)
 
 
+def _appointments_of(email: str, office_id: int | None):
+    query = sa.select(Appointment.id).where(sa.func.lower(Appointment.citizen_email) == email)
+    if office_id is not None:
+        query = query.where(Appointment.office_id == office_id)
+    return query
+
+
 def erase_outbox(email: str, office_id: int | None) -> int:
-    condition = sa.func.lower(OutboxMessage.recipient) == email
+    """The citizen's mails: those sent to the address, and every mail about their
+    appointments (whatever address it went to)."""
+    condition = sa.or_(
+        sa.func.lower(OutboxMessage.recipient) == email,
+        OutboxMessage.appointment_id.in_(_appointments_of(email, office_id)),
+    )
     if office_id is not None:
         condition = sa.and_(
             condition,
@@ -91,10 +103,19 @@ def forget_hold_clients(cutoff: dt.datetime, now: dt.datetime) -> int:
     return result.rowcount or 0
 
 
+def erase_hold_clients(email: str, office_id: int | None) -> int:
+    result = db.session.execute(
+        sa.delete(HoldClient)
+        .where(HoldClient.appointment_id.in_(_appointments_of(email, office_id)))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
 def register_known_tables() -> None:
     from terminvergabe.admin import privacy
 
     privacy.register(anonymise_outbox, eraser=erase_outbox)
     privacy.register(anonymise_waitlist, eraser=erase_waitlist)
-    privacy.register(forget_hold_clients)
+    privacy.register(forget_hold_clients, eraser=erase_hold_clients)
     privacy.register(schedule_cache.forget_old_changes)

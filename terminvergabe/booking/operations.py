@@ -415,9 +415,11 @@ def _finish_confirmation(appointment: Appointment, verb: Verb, now: dt.datetime)
     signals.appointment_confirmed.send(appointment)
 
 
-def cancel(appointment: Appointment, now: dt.datetime, by: str = "citizen") -> Appointment:
+def cancel(
+    appointment: Appointment, now: dt.datetime, by: str = "citizen", reason: str = ""
+) -> Appointment:
     """Cancel a hold or a booking. The citizen may until the office's deadline; the office
-    (by="office") may cancel any booking that has not begun."""
+    (by="office") may cancel any booking that has not begun, and give the citizen a reason."""
     lock_row(Appointment, appointment.id)
     verb = Verb.OFFICE_CANCEL if by == "office" else Verb.CANCEL
     if not lifecycle.can(appointment, verb, now):
@@ -436,7 +438,7 @@ def cancel(appointment: Appointment, now: dt.datetime, by: str = "citizen") -> A
     appointment.hold_expires_at = None
     appointment.sequence += 1
     db.session.flush()
-    signals.appointment_cancelled.send(appointment, by=by)
+    signals.appointment_cancelled.send(appointment, by=by, reason=reason)
     if not cooldown:
         _announce_release(appointment)
     return appointment

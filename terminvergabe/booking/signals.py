@@ -9,7 +9,8 @@ appointment_held = _signals.signal("appointment-held")
 appointment_pending = _signals.signal("appointment-pending")  # awaits the citizen's opt-in
 appointment_confirmed = _signals.signal("appointment-confirmed")
 appointment_rebooked = _signals.signal("appointment-rebooked")  # kwargs: previous_start_at, by
-appointment_cancelled = _signals.signal("appointment-cancelled")  # kwargs: by ("citizen"/"office")
+# kwargs: by ("citizen"/"office"), reason (the office's words to the citizen, may be "")
+appointment_cancelled = _signals.signal("appointment-cancelled")
 appointment_expired = _signals.signal("appointment-expired")
 time_released = _signals.signal("time-released")  # kwargs: office, counter_id, start_at, end_at
 

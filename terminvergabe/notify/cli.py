@@ -1,10 +1,12 @@
-"""`flask outbox`: what is queued, sent and failed; requeue failed mails after a fix."""
+"""`flask outbox`: what is queued, sent and failed, which mails are being retried and why;
+requeue failed mails after a fix."""
 
 from __future__ import annotations
 
 import click
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.orm import aliased
 
 from terminvergabe import time
 from terminvergabe.db import db
@@ -19,13 +21,33 @@ def status_counts() -> dict[str, int]:
 
 
 def requeue_failed(now) -> int:
+    """Queue failed mails again, except those a later mail of the same appointment has
+    overtaken: sent now, they would arrive after it and tell an old state."""
+    later = aliased(OutboxMessage)
+    overtaken = sa.exists().where(
+        later.appointment_id == OutboxMessage.appointment_id, later.id > OutboxMessage.id
+    )
     result = db.session.execute(
         sa.update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.FAILED, OutboxMessage.recipient != "")
+        .where(
+            OutboxMessage.status == OutboxStatus.FAILED,
+            OutboxMessage.recipient != "",
+            ~overtaken,
+        )
         .values(status=OutboxStatus.QUEUED, next_attempt_at=now, lease_until=None)
     )
     db.session.commit()
     return result.rowcount
+
+
+def retrying(limit: int = 20) -> list[OutboxMessage]:
+    """Queued messages that failed at least once: the server is down, or refuses for now."""
+    return db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.attempts > 0)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
 
 
 def init_app(app: Flask) -> None:
@@ -46,3 +68,8 @@ def init_app(app: Flask) -> None:
         )
         for message in failed:
             click.echo(f"  #{message.id} {message.kind} {message.recipient}: {message.last_error}")
+        for message in retrying():
+            click.echo(
+                f"  #{message.id} {message.kind} attempts={message.attempts} "
+                f"next={message.next_attempt_at:%Y-%m-%d %H:%M:%S}Z: {message.last_error}"
+            )

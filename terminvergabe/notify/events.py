@@ -1,11 +1,12 @@
-"""Booking events -> outbox rows, in the transaction of the change (design.md, invariant 6)."""
+"""Booking events -> outbox rows, in the transaction of the change (design.md, invariant 6).
+Which queued mails a change makes obsolete is outbox.SUPERSEDES."""
 
 from __future__ import annotations
 
 from terminvergabe import time
 from terminvergabe.booking import signals
 from terminvergabe.notify.models import MailKind
-from terminvergabe.notify.outbox import enqueue, withdraw_queued
+from terminvergabe.notify.outbox import enqueue
 
 
 def on_pending(appointment, **_):
@@ -17,7 +18,6 @@ def on_confirmed(appointment, **_):
 
 
 def on_rebooked(appointment, previous_start_at=None, **_):
-    withdraw_queued(appointment, MailKind.REMINDER)  # the job reminds of the new time
     enqueue(
         MailKind.REBOOKED,
         appointment,
@@ -27,8 +27,7 @@ def on_rebooked(appointment, previous_start_at=None, **_):
     )
 
 
-def on_cancelled(appointment, by="citizen", **_):
-    withdraw_queued(appointment, MailKind.REMINDER)
+def on_cancelled(appointment, by="citizen", reason="", **_):
     # A hold cancelled before the citizen gave an address is skipped by enqueue().
     enqueue(
         MailKind.CANCELLED,
@@ -36,6 +35,7 @@ def on_cancelled(appointment, by="citizen", **_):
         time.now(),
         f"cancelled:{appointment.id}",
         by="office" if by == "office" else "citizen",
+        reason=(reason or "").strip() if by == "office" else "",
     )
 
 

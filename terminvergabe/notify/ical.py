@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from terminvergabe.notify import links
 from terminvergabe.notify.format import service_line, when_text
 from terminvergabe.notify.payload import parse_time
+from terminvergabe.time import is_repeated_wall_time
 
 PRODID = "-//terminvergabe//Terminvergabe Buergerbuero//DE"
 ALARM_BEFORE = dt.timedelta(hours=1)
@@ -64,12 +65,12 @@ def _event(payload: dict, method: str) -> icalendar.Event:
     event.add("uid", payload["uid"])
     event.add("dtstamp", parse_time(payload["created_at"]))
     event.add("sequence", payload["sequence"])
-    event.add("dtstart", parse_time(payload["start_at"]).astimezone(zone))
-    event.add("dtend", parse_time(payload["end_at"]).astimezone(zone))
+    event.add("dtstart", _instant(parse_time(payload["start_at"]), zone))
+    event.add("dtend", _instant(parse_time(payload["end_at"]), zone))
     event.add("summary", summary(payload))
     event.add("location", location(payload))
     event.add("description", description(payload))
-    event.add("url", links.manage_url(payload["manage_token"]))
+    event.add("url", links.manage_url(payload["manage_token"], payload["locale"]))
     event.add("transp", "OPAQUE")
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     event.add("organizer", _organizer(payload))
@@ -78,6 +79,14 @@ def _event(payload: dict, method: str) -> icalendar.Event:
     if method != "CANCEL":  # RFC 5546: no alarm in a cancellation
         event.add_component(_alarm(payload))
     return event
+
+
+def _instant(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """The office's wall time with its TZID, except in the hour the clocks go back: there a
+    local time names two instants (RFC 5545 takes the first), so it is written in UTC."""
+    if is_repeated_wall_time(value, zone):
+        return value.astimezone(dt.UTC)
+    return value.astimezone(zone)
 
 
 def summary(payload: dict) -> str:
@@ -103,7 +112,7 @@ def description(payload: dict) -> str:
         _("When: %(when)s", when=when_text(payload)),
         "",
         _("View, change or cancel your appointment:"),
-        links.manage_url(payload["manage_token"]),
+        links.manage_url(payload["manage_token"], payload["locale"]),
     ]
     return "\n".join(lines)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 from flask import current_app
 from werkzeug.routing import BuildError
 
@@ -19,13 +21,25 @@ def path_for(endpoint: str, fallback: str, **values) -> str:
         return fallback
 
 
-def manage_url(manage_token: str) -> str:
-    return f"{_base()}/a/{manage_token}"
+def _in(locale: str | None) -> str:
+    """The query that opens a page in the citizen's language (i18n.select_locale reads it)."""
+    return f"?{urlencode({'lang': locale})}" if locale else ""
 
 
-def opt_in_url(manage_token: str) -> str:
+def manage_url(manage_token: str, locale: str | None = None) -> str:
+    return f"{_base()}/a/{manage_token}{_in(locale)}"
+
+
+def opt_in_url(manage_token: str, locale: str | None = None) -> str:
     path = path_for("booking.opt_in", f"/a/{manage_token}/confirm-email", token=manage_token)
-    return _base() + path
+    return _base() + path + _in(locale)
+
+
+def book_again_url(office_slug: str | None, locale: str | None = None) -> str:
+    """The office's booking page (the start page for a mail queued before offices had their
+    slug in the payload)."""
+    path = f"/o/{quote(office_slug)}" if office_slug else "/"
+    return _base() + path + _in(locale)
 
 
 def calendar_url(manage_token: str) -> str:

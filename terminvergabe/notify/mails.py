@@ -4,13 +4,15 @@ the check-in QR code inline, and the .ics as a text/calendar attachment with its
 from __future__ import annotations
 
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, make_msgid
 
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from terminvergabe.i18n import RTL_LANGUAGES
 from terminvergabe.notify import ical, links, qr
 from terminvergabe.notify.format import date_text, service_line, time_text, when_text
 from terminvergabe.notify.models import MailKind
@@ -56,12 +58,21 @@ def calendar_file(kind: str, payload: dict) -> tuple[str, bytes] | None:
     return None
 
 
+def direction(locale: str) -> dict:
+    """`dir` for the root element, and the sides where lines start and end: mail clients
+    ignore much of CSS, so alignment and padding name the physical side."""
+    if locale in RTL_LANGUAGES:
+        return {"dir": "rtl", "start": "right", "end": "left"}
+    return {"dir": "ltr", "start": "left", "end": "right"}
+
+
 def context(kind: str, payload: dict, qr_cid: str | None) -> dict:
     office = payload["office"]
     return {
         "kind": kind,
         "p": payload,
         "locale": payload["locale"],
+        **direction(payload["locale"]),
         "office": office,
         "city_line": f"{office['postcode']} {office['city']}".strip(),
         "citizen_name": payload["citizen"]["name"],
@@ -78,8 +89,10 @@ def context(kind: str, payload: dict, qr_cid: str | None) -> dict:
         else None,
         "opt_in_until": _opt_in_until(payload),
         "code": links.display_code(payload["booking_code"]),
-        "manage_url": links.manage_url(payload["manage_token"]),
-        "opt_in_url": links.opt_in_url(payload["manage_token"]),
+        "manage_url": links.manage_url(payload["manage_token"], payload["locale"]),
+        "opt_in_url": links.opt_in_url(payload["manage_token"], payload["locale"]),
+        "book_again_url": links.book_again_url(office.get("slug"), payload["locale"]),
+        "reason": payload.get("reason") or "",
         "qr_cid": qr_cid,
         "has_calendar": calendar_file(kind, payload) is not None,
     }
@@ -107,14 +120,18 @@ def render(kind: str, payload: dict, qr_cid: str | None = None) -> tuple[str, st
 MAIL_POLICY = policy.SMTP.clone(cte_type="7bit")
 
 
-def compose(kind: str, payload: dict, message_id: str, sender: str) -> EmailMessage:
+def compose(
+    kind: str, payload: dict, message_id: str, sender: str, to: str | None = None
+) -> EmailMessage:
+    """The mail as it goes out; `to` is the recipient's address as the server takes it
+    (sender.envelope_address), the citizen's own address by default."""
     if payload.get("prerendered"):
-        return compose_prerendered(payload, message_id, sender)
+        return compose_prerendered(payload, message_id, sender, to)
     domain = message_id.rsplit("@", 1)[-1].rstrip(">")
     qr_cid = make_msgid("qr", domain=domain) if has_qr(kind) else None
     title, text, html = render(kind, payload, qr_cid and qr_cid[1:-1])
     message = EmailMessage(policy=MAIL_POLICY)
-    _headers(message, title, payload, message_id, sender)
+    _headers(message, title, payload, message_id, sender, to)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     if qr_cid:
@@ -128,12 +145,14 @@ def compose(kind: str, payload: dict, message_id: str, sender: str) -> EmailMess
     return message
 
 
-def compose_prerendered(payload: dict, message_id: str, sender: str) -> EmailMessage:
+def compose_prerendered(
+    payload: dict, message_id: str, sender: str, to: str | None = None
+) -> EmailMessage:
     """A mail another package rendered (outbox.enqueue_text): text, optionally HTML."""
     message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = payload["subject"]
     message["From"] = sender
-    message["To"] = payload["to"]
+    message["To"] = address("", to or payload["to"])
     message["Date"] = format_datetime(parse_time(payload["created_at"]))
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
@@ -144,13 +163,20 @@ def compose_prerendered(payload: dict, message_id: str, sender: str) -> EmailMes
     return message
 
 
-def _headers(message, title, payload, message_id, sender) -> None:
+def address(name: str, addr_spec: str) -> Address:
+    """A mailbox header value that takes an international address (RFC 6532) too, which
+    formataddr and Address(addr_spec=...) refuse."""
+    local, _, domain = addr_spec.rpartition("@")
+    return Address(name, username=local, domain=domain)
+
+
+def _headers(message, title, payload, message_id, sender, to) -> None:
     office, citizen = payload["office"], payload["citizen"]
     message["Subject"] = title
-    message["From"] = formataddr((office["name"], sender))
-    message["To"] = formataddr((citizen["name"], citizen["email"]))
+    message["From"] = address(office["name"], sender)
+    message["To"] = address(citizen["name"], to or citizen["email"])
     if office["email"]:
-        message["Reply-To"] = formataddr((office["name"], office["email"]))
+        message["Reply-To"] = address(office["name"], office["email"])
     message["Date"] = format_datetime(parse_time(payload["created_at"]))
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies

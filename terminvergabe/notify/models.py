@@ -62,9 +62,21 @@ class OutboxMessage(db.Model):
 
 
 class SchedulerHeartbeat(db.Model):
-    """When each scheduled job last finished; /healthz can tell whether the scheduler runs."""
+    """When each scheduled job last finished, and in which scheduler (lease.holder_id()): a
+    health check can tell whether the scheduler runs, and an operator on which host."""
 
     __tablename__ = "scheduler_heartbeat"
 
     name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
     beat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    holder: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+
+
+class SchedulerLease(db.Model):
+    """The one active scheduler among those running on several hosts (notify/lease.py)."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    holder: Mapped[str] = mapped_column(sa.String(200))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -1,5 +1,10 @@
 """Queue mails in the booking's transaction; send them from a job, retried with backoff.
 
+One appointment's mails go out in the order of its changes: a message is not claimed while an
+earlier message of the same appointment is still queued (being retried, or on the wire), and a
+message that a later change made pointless is withdrawn when that change is queued
+(SUPERSEDES). Mails not tied to an appointment (enqueue_text) have no order among themselves.
+
 Delivery is at least once with one narrow window: a sender that dies after the SMTP server
 accepted a message and before it recorded that fact sends it again once its lease lapses.
 Two live senders never send the same row: the claim is made under FOR UPDATE SKIP LOCKED
@@ -12,22 +17,41 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-import smtplib
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import aliased
 
 from terminvergabe.booking.models import Appointment
 from terminvergabe.db import db, insert_or_ignore
+from terminvergabe.notify import failures
 from terminvergabe.notify import payload as payloads
-from terminvergabe.notify.models import OutboxMessage, OutboxStatus
+from terminvergabe.notify.models import MailKind, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 20
+
+# What a newly queued mail about an appointment makes obsolete among its mails not yet sent:
+# - a confirmation: the "please confirm" mail (the citizen has confirmed);
+# - a rebooking: the confirmation, an earlier rebooking, the reminder and the "please confirm"
+#   mail, all of the old time; the rebooking mail carries every detail of the new one;
+# - a cancellation: every other mail of the appointment; only the cancellation goes out.
+# A message already claimed by a sender is not withdrawn (it may be on the wire); the new one
+# waits until it is sent or given up.
+SUPERSEDES = {
+    MailKind.CONFIRMED: (MailKind.PENDING,),
+    MailKind.REBOOKED: (MailKind.PENDING, MailKind.CONFIRMED, MailKind.REBOOKED, MailKind.REMINDER),
+    MailKind.CANCELLED: (
+        MailKind.PENDING,
+        MailKind.CONFIRMED,
+        MailKind.REBOOKED,
+        MailKind.REMINDER,
+    ),
+}
 
 
 # -- queueing (inside the caller's transaction) ----------------------------------------------
@@ -41,9 +65,12 @@ def enqueue(
     **extra,
 ) -> int | None:
     """Write a mail to the outbox in the current transaction: the new message's id, or None
-    when the appointment has no address or a message with the same dedupe key exists already."""
+    when the appointment has no address or a message with the same dedupe key exists already.
+    Queued mails it makes obsolete are withdrawn first (SUPERSEDES)."""
     if not appointment.citizen_email:
         return None
+    withdrawn = withdraw_queued(appointment, *SUPERSEDES.get(kind, ()))
+    kind, extra = _told_so_far(kind, extra, withdrawn)
     return _queue(
         kind=kind,
         appointment_id=appointment.id,
@@ -55,18 +82,39 @@ def enqueue(
     )
 
 
-def withdraw_queued(appointment: Appointment, kind: str) -> int:
-    """Delete mails of this kind not yet handed to a sender (a reminder of a time that was
-    cancelled or moved); one already claimed goes out, as it may be on the wire already."""
-    result = db.session.execute(
-        sa.delete(OutboxMessage).where(
+def _told_so_far(kind: str, extra: dict, withdrawn: list[tuple[str, dict]]) -> tuple[str, dict]:
+    """A rebooking speaks of what the citizen was told: if the confirmation never went out,
+    the mail is the confirmation of the new time; if an earlier rebooking never went out, the
+    time before it is the one the citizen knows."""
+    if kind != MailKind.REBOOKED or not withdrawn:
+        return kind, extra
+    kinds = [k for k, _ in withdrawn]
+    if MailKind.CONFIRMED in kinds:
+        return MailKind.CONFIRMED, {k: v for k, v in extra.items() if k != "previous_start_at"}
+    earlier = [p.get("previous_start_at") for k, p in withdrawn if k == MailKind.REBOOKED]
+    if earlier and earlier[0]:
+        extra = {**extra, "previous_start_at": earlier[0]}
+    return kind, extra
+
+
+def withdraw_queued(appointment: Appointment, *kinds: str) -> list[tuple[str, dict]]:
+    """Delete the appointment's mails of these kinds not yet handed to a sender (see
+    SUPERSEDES): their (kind, payload), oldest first. One already claimed goes out, as it may
+    be on the wire already."""
+    if not kinds:
+        return []
+    rows = db.session.execute(
+        sa.delete(OutboxMessage)
+        .where(
             OutboxMessage.appointment_id == appointment.id,
-            OutboxMessage.kind == kind,
+            OutboxMessage.kind.in_(kinds),
             OutboxMessage.status == OutboxStatus.QUEUED,
             OutboxMessage.claim_token.is_(None),
         )
-    )
-    return result.rowcount
+        .returning(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.payload)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return [(kind, payload) for _, kind, payload in sorted(rows, key=lambda row: row[0])]
 
 
 def enqueue_text(
@@ -126,8 +174,11 @@ def forget(condition, reason: str) -> int:
     """Blank the recipient and payload of the messages matching `condition` (an expression on
     OutboxMessage), for data protection. A queued one is not sent any more: without its
     address it could not be, so it is marked failed with `reason` and leaves the queue; sent
-    and failed messages keep their status. Idempotent; returns how many rows changed."""
+    and failed messages keep their status. The error of an unsent one becomes `reason` too: an
+    error written before errors were worded without addresses may hold one. Idempotent;
+    returns how many rows changed."""
     queued = OutboxMessage.status == OutboxStatus.QUEUED
+    sent = OutboxMessage.status == OutboxStatus.SENT
     result = db.session.execute(
         sa.update(OutboxMessage)
         .where(condition, sa.or_(OutboxMessage.recipient != "", queued))
@@ -135,7 +186,7 @@ def forget(condition, reason: str) -> int:
             recipient="",
             payload={},
             status=sa.case((queued, OutboxStatus.FAILED.value), else_=OutboxMessage.status),
-            last_error=sa.case((queued, reason), else_=OutboxMessage.last_error),
+            last_error=sa.case((sent, ""), else_=reason),
         )
         .execution_options(synchronize_session=False)
     )
@@ -150,16 +201,6 @@ def backoff(attempts: int) -> dt.timedelta:
     base = current_app.config.get("MAIL_RETRY_BASE_SECONDS", 30)
     ceiling = current_app.config.get("MAIL_RETRY_MAX_SECONDS", 3600)
     return dt.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), ceiling))
-
-
-def is_permanent(error: Exception) -> bool:
-    """A 5xx answer about this message (unknown recipient, refused content) will not improve
-    by retrying; everything else (connection refused, timeouts, 4xx) might."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _ in error.recipients.values())
-    if isinstance(error, smtplib.SMTPResponseException):
-        return error.smtp_code >= 500 and not isinstance(error, smtplib.SMTPSenderRefused)
-    return False
 
 
 # -- claiming and recording (short transactions of their own) --------------------------------
@@ -192,13 +233,20 @@ def lease_duration() -> dt.timedelta:
 
 def claim_due(now: dt.datetime, limit: int = BATCH_SIZE) -> list[Claimed]:
     """Take due messages for this sender and commit, so that no transaction stays open while
-    talking to the mail server."""
+    talking to the mail server. At most one message per appointment: its earliest queued."""
+    earlier = aliased(OutboxMessage)
+    behind_another = sa.exists().where(
+        earlier.appointment_id == OutboxMessage.appointment_id,
+        earlier.status == OutboxStatus.QUEUED,
+        earlier.id < OutboxMessage.id,
+    )
     ids = db.session.scalars(
         sa.select(OutboxMessage.id)
         .where(
             OutboxMessage.status == OutboxStatus.QUEUED,
             OutboxMessage.next_attempt_at <= now,
             sa.or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until <= now),
+            ~behind_another,
         )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
@@ -251,22 +299,21 @@ def mark_sent(claim: Claimed, now: dt.datetime) -> bool:
     return result.rowcount == 1
 
 
-def mark_failed(claim: Claimed, error: Exception, now: dt.datetime) -> bool:
-    """Record a failed attempt: retried later with backoff, or failed for good (5xx)."""
+def mark_failed(claim: Claimed, error: Exception, now: dt.datetime, permanent: bool) -> None:
+    """Record a failed attempt: retried later with backoff, or failed for good. The error is
+    kept as failures.describe() words it: no address, no name."""
     attempts = claim.attempts + 1
-    permanent = is_permanent(error)
     values = {
         "attempts": attempts,
         "lease_until": None,
         "claim_token": None,
-        "last_error": f"{type(error).__name__}: {error}"[:2000],
+        "last_error": failures.describe(error)[:2000],
         "next_attempt_at": now + backoff(attempts),
     }
     if permanent:
         values["status"] = OutboxStatus.FAILED
     db.session.execute(_mine(claim).values(**values))
     db.session.commit()
-    return permanent
 
 
 def release(claims: list[Claimed]) -> None:

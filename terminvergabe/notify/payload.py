@@ -41,6 +41,7 @@ def snapshot(appointment: Appointment, now: dt.datetime, **extra) -> dict:
         "created_at": _iso(now),
         "citizen": {"name": appointment.citizen_name, "email": appointment.citizen_email},
         "office": {
+            "slug": office.slug,
             "name": office.name,
             "street": office.street,
             "postcode": office.postcode,

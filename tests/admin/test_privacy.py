@@ -17,6 +17,7 @@ from terminvergabe.db import db
 from terminvergabe.errors import DomainError
 from tests.admin import history
 from tests.admin.conftest import TUESDAY_10, book
+from tests.notify.conftest import smtp  # noqa: F401  (a real SMTP server)
 
 FIRST = dt.date(2025, 11, 3)
 
@@ -227,3 +228,88 @@ def test_retention_forgets_the_ip_hashes_of_old_holds(office, now):
     db.session.commit()
     left = db.session.scalars(sa.select(HoldClient.appointment_id)).all()
     assert left == [recent.id]
+
+
+NAME, EMAIL, PHONE = "Erika Mustermann", "erika.mustermann@example.org", "0221 12345"
+
+
+def _refuse_erika(server) -> dict:
+    """From when the returned switch is set, the server refuses Erika's address."""
+    switch = {"refusing": False}
+
+    async def refuse(server, session, envelope, address, rcpt_options):
+        if "mustermann" in address and switch["refusing"]:
+            return f"550 5.1.1 <{address}>: Recipient address rejected ({NAME})"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    server.inbox.handle_RCPT = refuse
+    server.stop()
+    server.start()
+    return switch
+
+
+def _leave_traces_everywhere(office, manager, server, now):
+    """Erika books three times (one mail sent, one refused, one still being retried), the
+    office cancels one with a reason that names her, she joins the waitlist, checks in at the
+    front desk, and her hold left a keyed IP hash."""
+    from terminvergabe.admin.operations import cancel_by_office
+    from terminvergabe.counter import operations as counter
+    from terminvergabe.fairness import waitlist
+    from terminvergabe.fairness.models import HoldClient
+    from terminvergabe.notify import sender
+
+    switch = _refuse_erika(server)
+    first = book(office, TUESDAY_10, now, EMAIL, name=NAME)
+    db.session.commit()
+    assert sender.send_due(lambda: now).sent == 1
+    switch["refusing"] = True
+    second = book(office, TUESDAY_10 + dt.timedelta(hours=1), now, EMAIL, name=NAME)
+    db.session.commit()
+    assert sender.send_due(lambda: now).failed == 1
+    server.stop()
+    third = book(office, TUESDAY_10 + dt.timedelta(days=1), now, EMAIL.upper(), name=NAME)
+    db.session.commit()
+    assert sender.send_due(lambda: now).retried == 1
+    cancel_by_office(third, manager, now, reason=f"Frau {NAME} ({PHONE}) bat darum")
+    waitlist.register(
+        office,
+        {office.services[0].id: 1},
+        TUESDAY_10.date(),
+        TUESDAY_10.date(),
+        NAME,
+        EMAIL,
+        "de",
+        now,
+    )
+    db.session.merge(HoldClient(appointment_id=first.id, ip_key="k1", created_at=now))
+    db.session.commit()
+    counter.check_in(office, first, TUESDAY_10, staff=manager)
+    db.session.commit()
+    assert second.id
+    return TUESDAY_10 + dt.timedelta(days=3)
+
+
+@pytest.mark.parametrize("how", ["erase", "retention"])
+def test_no_trace_of_the_person_is_left_in_any_table(how, client, office, manager, smtp, now):  # noqa: F811
+    later = _leave_traces_everywhere(office, manager, smtp, now)
+    needles = [NAME, EMAIL, EMAIL.upper(), PHONE, "erika.mustermann"]
+    assert {
+        "appointment.citizen_name",
+        "outbox_message.payload",
+        "waitlist_entry.citizen_email",
+        "audit_entry.details",
+    } <= set(personal_data_left(needles))
+    if how == "erase":
+        privacy.erase(EMAIL.title(), manager, later)
+    else:
+        privacy.anonymise(later + dt.timedelta(days=privacy.retention_days() + 1))
+    db.session.commit()
+    db.session.expire_all()
+    assert personal_data_left(needles) == []
+    from terminvergabe.fairness.models import HoldClient
+
+    assert db.session.scalars(sa.select(HoldClient)).all() == []
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) >= 2
+    )  # who did what stays

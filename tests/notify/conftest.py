@@ -7,6 +7,7 @@ import socket
 import threading
 
 import pytest
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from terminvergabe.booking import operations
@@ -49,9 +50,12 @@ class SmtpServer:
         self.port = free_port()
         self.inbox = Inbox()
         self.controller = None
+        self.smtputf8 = False  # aiosmtpd offers SMTPUTF8 (RFC 6531) only when asked to
 
     def start(self):
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.inbox, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8
+        )
         self.controller.start()
 
     def stop(self):
@@ -88,6 +92,19 @@ def mail_office(app_ctx):
             service.what_to_bring = "Wohnungsgeberbestätigung"
     db.session.commit()
     return office
+
+
+def mark_sent():
+    """Every queued mail as if the sender had sent it: the next change finds none of them
+    still queued (which it would make obsolete)."""
+    from terminvergabe.notify.models import OutboxMessage, OutboxStatus
+
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.QUEUED)
+        .values(status=OutboxStatus.SENT)
+    )
+    db.session.commit()
 
 
 def book(office, now, start_at=TUESDAY_10, locale="de", email_address="erika@example.org"):

@@ -11,7 +11,7 @@ from terminvergabe.notify import scheduler, sender, tasks
 from terminvergabe.notify.models import OutboxMessage, SchedulerHeartbeat
 from tests.factories import create_office
 
-from .conftest import TUESDAY_10, book, selection
+from .conftest import TUESDAY_10, book, mark_sent, selection
 
 
 def kinds():
@@ -76,6 +76,7 @@ def test_opt_in_sends_the_confirmation_with_calendar(smtp, app_ctx, now):
     office = create_office(double_opt_in=True)
     db.session.commit()
     appointment = book(office, now)
+    mark_sent()  # the citizen opens the link in the "please confirm" mail
     operations.opt_in(appointment, now + dt.timedelta(minutes=5))
     db.session.commit()
     assert kinds() == ["pending", "confirmed"]
@@ -86,6 +87,7 @@ def test_opt_in_sends_the_confirmation_with_calendar(smtp, app_ctx, now):
 
 def test_mail_uses_the_stored_locale_not_the_request(client, smtp, mail_office, now):
     appointment = book(mail_office, now, locale="en")
+    tasks.send_outbox(now)
     with client.application.test_request_context("/", headers={"Accept-Language": "de"}):
         operations.cancel(appointment, now, by="office")
         db.session.commit()
@@ -96,11 +98,12 @@ def test_mail_uses_the_stored_locale_not_the_request(client, smtp, mail_office, 
     # (a folded header keeps the folding space in Python's parser: strip it)
     assert cancelled["Subject"].strip().startswith("The office has cancelled your appointment")
     html = cancelled.get_body(("html",)).get_content()
-    assert '<html lang="en">' in html
+    assert '<html lang="en" dir="ltr">' in html
 
 
 def test_rebook_mail_names_old_and_new_time(smtp, mail_office, now):
     appointment = book(mail_office, now, locale="en")
+    tasks.send_outbox(now)  # the confirmation of 10:00 went out
     operations.rebook(appointment, TUESDAY_10 + dt.timedelta(hours=1), now)
     db.session.commit()
     tasks.send_outbox(now)
@@ -177,6 +180,7 @@ def test_a_queued_reminder_is_withdrawn_when_the_appointment_is_cancelled(
 ):
     appointment = book(mail_office, now - dt.timedelta(days=3))
     day_before = TUESDAY_10 - dt.timedelta(hours=23)
+    mark_sent()  # the confirmation went out days ago
     assert tasks.queue_reminders(day_before) == 1
     operations.cancel(appointment, day_before, by="office")
     db.session.commit()

@@ -27,7 +27,7 @@ def with_inline_image(html: str, payload: dict, cid: str) -> str:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("locale", ["de", "en"])
+@pytest.mark.parametrize("locale", ["de", "en", "ar"])
 def test_confirmation_mail_in_chromium(app_ctx, mail_office, now, locale, browser):
     """Uses pytest-playwright's browser: a second sync Playwright inside its running event
     loop is refused."""

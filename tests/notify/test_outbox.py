@@ -179,9 +179,13 @@ def test_two_senders_never_send_a_message_twice(app, smtp, mail_office, now):
 
 
 def queue_copies(appointment, now, count):
-    """More messages for the sender: further copies of the confirmation, each its own mail."""
+    """More messages for the sender, each its own mail. Not tied to the appointment: one
+    appointment's mails go out one after the other, and these are to be sent side by side."""
     for number in range(count):
-        assert outbox.enqueue("confirmed", appointment, now, f"copy:{number}") is not None
+        queued = outbox.enqueue_text(
+            appointment.citizen_email, f"Kopie {number}", "Text", "de", "copy", now
+        )
+        assert queued is not None
     db.session.commit()
 
 

@@ -27,7 +27,7 @@ CASES = {
     "reminder": ("reminder", {}),
     "rebooked": ("rebooked", {"previous_start_at": "2026-01-13T08:00:00+00:00"}),
     "cancelled_citizen": ("cancelled", {"by": "citizen"}),
-    "cancelled_office": ("cancelled", {"by": "office"}),
+    "cancelled_office": ("cancelled", {"by": "office", "reason": "Personalversammlung"}),
 }
 
 
@@ -56,7 +56,7 @@ def check(name: str, content: str) -> None:
     assert content == path.read_text(encoding="utf-8"), f"{name} differs; see module docstring"
 
 
-@pytest.mark.parametrize("locale", ["de", "en"])
+@pytest.mark.parametrize("locale", ["de", "en", "ar"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_mail_snapshot(app_ctx, mail_office, now, case, locale, monkeypatch):
     # The app lives for the whole session: the address must not leak into later tests.
