@@ -41,7 +41,7 @@ from terminvergabe import create_app  # noqa: E402
 from terminvergabe.auth import operations as auth_ops  # noqa: E402
 from terminvergabe.auth.models import DeviceKind  # noqa: E402
 from terminvergabe.booking.models import Role  # noqa: E402
-from terminvergabe.counter import operations as ops  # noqa: E402
+from terminvergabe.counter import checkin  # noqa: E402
 from terminvergabe.counter.models import QueueSettings  # noqa: E402
 from terminvergabe.db import db  # noqa: E402
 from tests import factories  # noqa: E402
@@ -70,7 +70,7 @@ def prepare(database: str) -> dict:
         auth_ops.create_staff("clerk", PASSWORD, "Clerk", [Role.CLERK], office)
         _, token = auth_ops.create_device(office, DeviceKind.DISPLAY, "Bench", now)
         for _ in range(3):
-            ops.walk_in(office, office.services[0].id, now)
+            checkin.walk_in(office, office.services[0].id, now)
         counter_id = office.counters[0].id
         db.session.commit()
         db.engine.dispose()

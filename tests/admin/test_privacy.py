@@ -254,7 +254,7 @@ def _leave_traces_everywhere(office, manager, server, now):
     office cancels one with a reason that names her, she joins the waitlist, checks in at the
     front desk, and her hold left a keyed IP hash."""
     from terminvergabe.admin.operations import cancel_by_office
-    from terminvergabe.counter import operations as counter
+    from terminvergabe.counter import checkin as counter
     from terminvergabe.fairness import waitlist
     from terminvergabe.fairness.models import HoldClient
     from terminvergabe.notify import sender
