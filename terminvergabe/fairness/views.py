@@ -101,6 +101,13 @@ def _field_errors(values: dict[str, str]) -> dict[str, str]:
     return errors
 
 
+def _claimant_name() -> str:
+    try:
+        return _FIELDS["name"].clean(request.form.get("name", ""))
+    except fields.FieldError as error:
+        raise DomainError("invalid_body", error.message, status=422) from None
+
+
 def _field_of(code: str) -> str:
     return {"email": "email", "waitlist_dates": "last_day", "bad_date": "last_day"}.get(
         code, "form"
@@ -150,7 +157,7 @@ def offer(token: str):
         abort(404)
     appointment = None
     if request.method == "POST":
-        appointment = waitlist.claim(found, request.form.get("name", ""), now())
+        appointment = waitlist.claim(found, _claimant_name(), now())
         db.session.commit()
     return render_template(
         "waitlist/offer.html",
