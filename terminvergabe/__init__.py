@@ -40,11 +40,12 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, database, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
 
-    from terminvergabe import errors, events, i18n, limiter
+    from terminvergabe import errors, events, i18n, limiter, request_guard
 
     i18n.init_app(app)
     events.init_app(app)
     errors.init_app(app)
+    request_guard.init_app(app)
     limiter.init_app(app)
 
     from terminvergabe.booking import cli

@@ -27,6 +27,12 @@ DEFAULTS = {
     "MAIL_PORT": 25,
     "MAIL_DEFAULT_SENDER": "terminvergabe@localhost",
     "SCHEDULER_ENABLED": False,
+    # Request limits (terminvergabe/request_guard.py): a larger body answers 413, a JSON body
+    # nested deeper answers 400. No page or API request comes near them.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 500_000,
+    "MAX_FORM_PARTS": 1000,
+    "MAX_JSON_DEPTH": 8,
     # When the operator last checked the site's accessibility (BITV 2.0 asks the statement to
     # give the date it was prepared or last reviewed): ISO date, shown in the reader's language.
     "ACCESSIBILITY_STATEMENT_DATE": "2026-11-23",

@@ -38,6 +38,7 @@ def _messages() -> dict[int, str]:
         403: _("You are not allowed to do this."),
         404: _("This page does not exist."),
         405: _("This action is not possible here."),
+        413: _("The request is too large. Please send less data."),
         429: _("Too many requests. Please wait a moment and try again."),
         500: _("Something went wrong on our side. Nothing was changed. Please try again."),
         503: _(

@@ -15,7 +15,20 @@ PACKAGE = Path(__file__).resolve().parent.parent / "terminvergabe"
 
 # Lowest first. Each entry: a layer, as the top-level names (modules or packages) in it.
 LAYERS = [
-    {"db", "time", "config", "errors", "i18n", "limiter", "params", "audit", "events", "cache"},
+    {
+        "db",
+        "time",
+        "config",
+        "errors",
+        "i18n",
+        "limiter",
+        "params",
+        "fields",
+        "request_guard",
+        "audit",
+        "events",
+        "cache",
+    },
     {"booking"},
     {"auth"},
     {"notify"},

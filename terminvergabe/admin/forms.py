@@ -28,6 +28,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from terminvergabe import fields
 from terminvergabe.booking.models import CLAIM_UNIT_MINUTES, Role
 from terminvergabe.i18n import OFFICE_LANGUAGE, _l, lazy_ngettext, office_lang, office_text
 
@@ -266,7 +267,9 @@ class PeriodForm(FlaskForm):
 
 
 class CitizenForm(FlaskForm):
-    email = StringField(_l("Citizen's email address"), validators=[DataRequired(), Length(max=254)])
+    email = StringField(
+        _l("Citizen's email address"), validators=[fields.Rule(fields.CITIZEN_EMAIL)]
+    )
 
 
 class QueueSettingsForm(FlaskForm):

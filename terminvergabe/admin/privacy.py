@@ -35,6 +35,7 @@ from terminvergabe.booking.models import (
 )
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
+from terminvergabe.fields import email_key
 
 DEFAULT_RETENTION_DAYS = 30
 
@@ -133,7 +134,7 @@ def job(now: dt.datetime) -> int:
 
 
 def _citizen_appointments(email: str, office_id: int | None):
-    email = email.strip().lower()
+    email = email_key(email)
     if not email:
         raise DomainError("no_email", _("Please enter an email address."), status=422)
     query = sa.select(Appointment).where(sa.func.lower(Appointment.citizen_email) == email)
@@ -146,7 +147,7 @@ def export(email: str, office_id: int | None = None) -> dict:
     """Everything stored about the citizen with this address (Art. 15 GDPR), as plain data."""
     appointments = _citizen_appointments(email, office_id)
     return {
-        "email": email.strip().lower(),
+        "email": email_key(email),
         "appointments": [_appointment_data(a) for a in appointments],
     }
 
@@ -200,7 +201,7 @@ def erase(
             status=409,
         )
     for eraser in erasers:
-        eraser(email.strip().lower(), office_id)
+        eraser(email_key(email), office_id)
     _scrub_audit(
         {
             a.id: (a.citizen_name, a.citizen_email, a.citizen_phone)

@@ -1,21 +1,21 @@
-"""Login form (Flask-WTF: CSRF token included)."""
+"""Login form (Flask-WTF: CSRF token included). The field rules are terminvergabe/fields.py's."""
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
 
+from terminvergabe import fields
 from terminvergabe.i18n import _l
 
 
 class LoginForm(FlaskForm):
     login = StringField(
         _l("Login name"),
-        validators=[DataRequired(), Length(max=100)],
+        validators=[fields.Rule(fields.LOGIN)],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(), Length(max=200)],
+        validators=[fields.Rule(fields.PASSWORD)],
         render_kw={"autocomplete": "current-password"},
     )
 

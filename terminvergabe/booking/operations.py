@@ -34,6 +34,7 @@ from terminvergabe.booking.slots import appointment_minutes, first_free_start, f
 from terminvergabe.booking.staffing import staffing
 from terminvergabe.db import db, lock_key, lock_row
 from terminvergabe.errors import DomainError
+from terminvergabe.fields import email_key
 from terminvergabe.time import daterange, local_date
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a booking code is read aloud and typed at the front desk.
@@ -375,7 +376,7 @@ def confirm(
         if appointment.status == AppointmentStatus.CANCELLED:
             raise DomainError("cancelled", _("This appointment is already cancelled."), 409)
         raise DomainError("not_held", _("This appointment is already booked."), status=409)
-    email = email.strip().lower()
+    email = email_key(email)
     _check_email_cap(appointment, email, now)
     appointment.citizen_name = name.strip()
     appointment.citizen_email = email

@@ -1,8 +1,9 @@
 """JSON API under /api/v1/ for city portals and apps. Calls the same operations as the pages.
 
-Every view parses its input (query string: terminvergabe/params.py; JSON bodies: `_read_body`),
-calls one operation, commits once and renders JSON. Refusals are DomainErrors, rendered by
-terminvergabe/errors.py as {"error": {"code", "message", ...}} in the request's language.
+Every view parses its input (query string: terminvergabe/params.py; JSON bodies: the models of
+citizen/schemas.py), calls one operation, commits once and renders JSON through a model.
+Refusals are DomainErrors, rendered by terminvergabe/errors.py as
+{"error": {"code", "message", ...}} in the request's language.
 An appointment is only ever reachable by its manage token, never by its numeric id.
 """
 
@@ -10,31 +11,29 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from contextlib import contextmanager
+from typing import NoReturn, TypeVar
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from pydantic import BaseModel, ValidationError
 
 from terminvergabe import params
 from terminvergabe.booking import operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
-from terminvergabe.citizen import openapi
+from terminvergabe.citizen import openapi, schemas
+from terminvergabe.citizen.schemas import dump
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
 from terminvergabe.fairness import holds as fairness
 from terminvergabe.fairness import limits
+from terminvergabe.fields import FieldError, has_control_characters
 from terminvergabe.time import now as current_time
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-# Largest id or quantity accepted in a body: keeps absurd numbers away from the database.
-MAX_INTEGER = 2**31 - 1
-NAME_MAX, EMAIL_MAX, PHONE_MAX = 200, 254, 50
-PHONE_CHARACTERS = frozenset("0123456789 +-/()")
 OFFICE_SLUG_MAX = 64
 # Manage tokens are URL-safe base64 (secrets.token_urlsafe); anything else cannot be one.
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -48,15 +47,14 @@ CHECKIN_STATUSES = (AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN)
 @bp.get("/offices")
 def offices():
     rows = db.session.scalars(sa.select(Office).order_by(Office.name, Office.id))
-    return jsonify({"offices": [_office_json(office) for office in rows]})
+    return jsonify(dump(schemas.OfficeList(offices=[_office_json(office) for office in rows])))
 
 
 @bp.get("/offices/<slug>/services")
 def services(slug: str):
     office = _office(slug)
-    return jsonify(
-        {"office": office.slug, "services": [_service_json(s) for s in office.public_services]}
-    )
+    services = [_service_json(s) for s in office.public_services]
+    return jsonify(dump(schemas.ServiceList(office=office.slug, services=services)))
 
 
 @bp.get("/offices/<slug>/days")
@@ -65,12 +63,8 @@ def days(slug: str):
     office = _office(slug)
     selection = params.parse_selection(request.args.get("services"))
     found = operations.available_days(office, selection, current_time())
-    return jsonify(
-        {
-            **_selection_json(office, selection),
-            "days": [day.isoformat() for day in found],
-        }
-    )
+    days = [day.isoformat() for day in found]
+    return jsonify(dump(schemas.Days(**_selection_json(office, selection), days=days)))
 
 
 @bp.get("/offices/<slug>/times")
@@ -82,13 +76,8 @@ def times(slug: str):
     starts = operations.available_starts(office, selection, day, current_time())
     chosen = _selection_json(office, selection)
     length = dt.timedelta(minutes=chosen["duration_minutes"])
-    return jsonify(
-        {
-            **chosen,
-            "date": day.isoformat(),
-            "times": [_time_json(office, start, start + length) for start in sorted(starts)],
-        }
-    )
+    times = [_time_json(office, start, start + length) for start in sorted(starts)]
+    return jsonify(dump(schemas.Times(**chosen, date=day.isoformat(), times=times)))
 
 
 @bp.get("/appointments/<token>")
@@ -109,12 +98,10 @@ def openapi_document():
 @limits.hold_limit
 def hold(slug: str):
     office = _office(slug)
-    body = _read_body(
-        required={"services": list, "start": str}, optional={"locale": str, "altcha": str}
-    )
-    selection = _services_field(body["services"])
-    locale = _locale_field(body.get("locale"))
-    start_at = params.parse_start(body["start"])
+    body = _read_body(schemas.HoldRequest)
+    selection = _selection(body.services)
+    locale = _locale_field(body.locale)
+    start_at = params.parse_start(body.start)
     now = current_time()
     with _alternatives_in_office_time(office):
         # proof-of-work or a stricter limit; open holds per client
@@ -131,10 +118,9 @@ def hold(slug: str):
 @limits.confirm_limit
 def confirm(token: str):
     found = _appointment(token, refuse_lapsed=True)
-    body = _read_body(required={"name": str, "email": str}, optional={"phone": str})
-    name, email, phone = _contact_fields(body)
+    body = _read_body(schemas.ConfirmRequest)
     now = current_time()
-    operations.confirm(found, name, email, phone, now)
+    operations.confirm(found, body.name, body.email, body.phone, now)
     payload = _appointment_json(found, now)  # before the commit, which expires what it read
     db.session.commit()
     return jsonify(payload)
@@ -143,7 +129,7 @@ def confirm(token: str):
 @bp.post("/appointments/<token>/cancel")
 def cancel(token: str):
     found = _appointment(token, refuse_lapsed=True)
-    _read_body(required={}, optional={})
+    _read_body(schemas.EmptyRequest)
     now = current_time()
     operations.cancel(found, now)
     db.session.commit()
@@ -153,8 +139,8 @@ def cancel(token: str):
 @bp.post("/appointments/<token>/rebook")
 def rebook(token: str):
     found = _appointment(token, refuse_lapsed=True)
-    body = _read_body(required={"start": str}, optional={})
-    start_at = params.parse_start(body["start"])
+    body = _read_body(schemas.RebookRequest)
+    start_at = params.parse_start(body.start)
     now = current_time()
     with _alternatives_in_office_time(found.office):
         operations.rebook(found, start_at, now)
@@ -167,7 +153,7 @@ def rebook(token: str):
 
 def _office(slug: str) -> Office:
     office = None
-    if _storable(slug) and len(slug) <= OFFICE_SLUG_MAX:
+    if not has_control_characters(slug) and len(slug) <= OFFICE_SLUG_MAX:
         office = db.session.scalar(sa.select(Office).where(Office.slug == slug))
     if office is None:
         raise DomainError("not_found", _("There is no office with this name."), 404)
@@ -208,12 +194,21 @@ def _alternatives_in_office_time(office: Office):
 
 # -- request bodies --------------------------------------------------------------------------
 
-_TYPE_NAMES = {int: "integer", str: "string", list: "array", dict: "object"}
+_TYPE_NAMES = {
+    "string_type": "string",
+    "int_type": "integer",
+    "list_type": "array",
+    "model_type": "object",
+    "dict_type": "object",
+}
+# Errors of a body's shape; where the body itself has one, its fields are named first.
+_SHAPE_ERRORS = {"missing", "extra_forbidden", *_TYPE_NAMES}
+
+Body = TypeVar("Body", bound=BaseModel)
 
 
-def _read_body(required: dict[str, type], optional: dict[str, type]) -> dict:
-    """The JSON object of the request, checked field by field: no field missing, none unknown,
-    each of the right JSON type. An empty body counts as {}."""
+def _read_body(model: type[Body]) -> Body:
+    """The JSON object of the request as `model`. An empty body counts as {}."""
     if not request.get_data(cache=True).strip():
         body = {}
     elif not request.is_json:
@@ -228,76 +223,67 @@ def _read_body(required: dict[str, type], optional: dict[str, type]) -> dict:
             raise DomainError(
                 "malformed_json", _("The request body must be a JSON object."), status=400
             )
-    problems = {}
-    for field, kind in {**required, **optional}.items():
-        if field in body and not _is_type(body[field], kind):
-            problems[field] = _wrong_type(kind)
-        elif field not in body and field in required:
-            problems[field] = _("This field is required.")
-    for field in body:
-        if field not in required and field not in optional:
-            problems[field] = _("This field is unknown.")
-    _refuse(problems)
-    return body
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        _refuse(_field_messages(error.errors()))
 
 
-def _storable(text: str) -> bool:
-    """False for control characters (NUL cannot be stored in PostgreSQL at all) and lone
-    surrogates (which no database encoding accepts)."""
-    return not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
+def _field_messages(errors: list[dict]) -> dict[str, str]:
+    """pydantic's errors as {"services[0].quantity": translated message}."""
+    outer = [e for e in errors if len(e["loc"]) == 1 and e["type"] in _SHAPE_ERRORS]
+    return {_field_name(e["loc"]): _message(e) for e in outer or errors}
 
 
-def _is_type(value, kind: type) -> bool:
-    # JSON true/false arrive as bool, which Python counts as int; a number is never a bool here.
-    return isinstance(value, kind) and not isinstance(value, bool)
+def _field_name(loc: tuple) -> str:
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else f".{part}" if name else str(part)
+    return name
 
 
-def _wrong_type(kind: type) -> str:
-    return _("This field must be of type %(type)s.", type=_TYPE_NAMES[kind])
-
-
-def _refuse(problems: dict[str, str]) -> None:
-    if problems:
-        raise DomainError(
-            "invalid_body",
-            _("Some fields are missing or not valid. Please check them."),
-            422,
-            fields=problems,
-        )
-
-
-def _services_field(items: list) -> dict[int, int]:
-    """[{"id": 12, "quantity": 2}, ...] -> {12: 2}; quantity defaults to 1. The limits per
-    service (max quantity, public, offered here) are checked by the operation."""
-    selection: dict[int, int] = {}
-    problems = {}
-    if len(items) > params.MAX_SELECTION_ITEMS:
-        problems["services"] = ngettext(
+def _message(error: dict) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "extra_forbidden":
+        return _("This field is unknown.")
+    if kind in _TYPE_NAMES:
+        return _("This field must be of type %(type)s.", type=_TYPE_NAMES[kind])
+    if kind == "too_long":  # the list of services
+        return ngettext(
             "At most %(count)d service can be booked together.",
             "At most %(count)d services can be booked together.",
             params.MAX_SELECTION_ITEMS,
             count=params.MAX_SELECTION_ITEMS,
         )
-    for index, item in enumerate(items[: params.MAX_SELECTION_ITEMS]):
-        where = f"services[{index}]"
-        if not isinstance(item, dict):
-            problems[where] = _wrong_type(dict)
-            continue
-        for field in item.keys() - {"id", "quantity"}:
-            problems[f"{where}.{field}"] = _("This field is unknown.")
-        service_id, quantity = item.get("id"), item.get("quantity", 1)
-        for field, value in (("id", service_id), ("quantity", quantity)):
-            if value is None and field == "id":
-                problems[f"{where}.id"] = _("This field is required.")
-            elif not _is_type(value, int):
-                problems[f"{where}.{field}"] = _wrong_type(int)
-            elif not 1 <= value <= MAX_INTEGER:
-                problems[f"{where}.{field}"] = _(
-                    "This number must be between %(min)d and %(max)d.", min=1, max=MAX_INTEGER
-                )
-        if f"{where}.id" not in problems and f"{where}.quantity" not in problems:
-            selection[service_id] = selection.get(service_id, 0) + quantity
-    _refuse(problems)
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return _(
+            "This number must be between %(min)d and %(max)d.",
+            min=1,
+            max=schemas.MAX_INTEGER,
+        )
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, FieldError):
+        return cause.message
+    return _("This value is not valid.")
+
+
+def _refuse(problems: dict[str, str]) -> NoReturn:
+    raise DomainError(
+        "invalid_body",
+        _("Some fields are missing or not valid. Please check them."),
+        422,
+        fields=problems,
+    )
+
+
+def _selection(choices: list[schemas.ServiceChoice]) -> dict[int, int]:
+    """[{"id": 12, "quantity": 2}, ...] -> {12: 2}. The limits per service (max quantity,
+    public, offered here) are checked by the operation."""
+    selection: dict[int, int] = {}
+    for choice in choices:
+        selection[choice.id] = selection.get(choice.id, 0) + choice.quantity
     return selection
 
 
@@ -308,39 +294,6 @@ def _locale_field(value: str | None) -> str:
     if value not in languages:
         _refuse({"locale": _("Please choose one of: %(choices)s.", choices=", ".join(languages))})
     return value
-
-
-def _contact_fields(body: dict) -> tuple[str, str, str]:
-    name = body["name"].strip()
-    email = body["email"].strip()
-    phone = body.get("phone", "").strip()
-    problems = {}
-    if not name or not _storable(name):
-        problems["name"] = _("Please enter your name.")
-    elif len(body["name"]) > NAME_MAX:
-        problems["name"] = ngettext(
-            "Please use at most %(max)d character.",
-            "Please use at most %(max)d characters.",
-            NAME_MAX,
-            max=NAME_MAX,
-        )
-    try:
-        if len(body["email"]) > EMAIL_MAX or not _storable(email):
-            raise EmailNotValidError(email)
-        email = validate_email(email, check_deliverability=False).normalized
-    except EmailNotValidError:
-        problems["email"] = _("Please enter a valid email address, e.g. name@example.org.")
-    if len(body.get("phone", "")) > PHONE_MAX or not set(phone) <= PHONE_CHARACTERS:
-        problems["phone"] = ngettext(
-            "Please enter a phone number with digits, spaces and + - / ( ) only, "
-            "at most %(max)d character.",
-            "Please enter a phone number with digits, spaces and + - / ( ) only, "
-            "at most %(max)d characters.",
-            PHONE_MAX,
-            max=PHONE_MAX,
-        )
-    _refuse(problems)
-    return name, email, phone
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -415,7 +368,7 @@ def _selection_json(office: Office, selection: dict[int, int]) -> dict:
 def _appointment_json(appointment: Appointment, now: dt.datetime) -> dict:
     office = appointment.office
     hold_expires_at = appointment.hold_expires_at
-    return {
+    fields = {
         "token": appointment.manage_token,
         "booking_code": operations.format_booking_code(appointment.booking_code),
         "status": str(appointment.status),
@@ -441,3 +394,4 @@ def _appointment_json(appointment: Appointment, now: dt.datetime) -> dict:
         ),
         "links": {"self": url_for(".appointment", token=appointment.manage_token)},
     }
+    return dump(schemas.Appointment(**fields))

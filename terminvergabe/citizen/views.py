@@ -416,8 +416,6 @@ def manage(token: str):
         manage_url=current_app.config["BASE_URL"].rstrip("/") + url_for(".manage", token=token),
         can_cancel=appointment.can_cancel(moment),
         can_rebook=appointment.can_rebook(moment),
-        has_ics="notify.appointment_ics" in current_app.view_functions,
-        has_qr="notify.appointment_qr" in current_app.view_functions,
     )
 
 

@@ -21,6 +21,7 @@ from flask_limiter.util import get_remote_address
 from limits import parse
 from werkzeug.exceptions import TooManyRequests
 
+from terminvergabe.fields import email_key
 from terminvergabe.limiter import limiter
 
 DEFAULTS = {
@@ -50,7 +51,7 @@ def request_email() -> str:
             body = request.get_json(silent=True)
             value = body.get(field) if isinstance(body, dict) else None
         if isinstance(value, str) and value.strip():
-            return value.strip().lower()
+            return email_key(value)
     return ""
 
 

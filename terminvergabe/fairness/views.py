@@ -6,10 +6,13 @@ scanner that follows links cannot confirm, claim or leave for the citizen.
 
 from __future__ import annotations
 
+import dataclasses
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, render_template, request
 from flask_babel import get_locale
 
+from terminvergabe import fields
 from terminvergabe.booking import operations
 from terminvergabe.booking.models import Office
 from terminvergabe.db import db
@@ -52,8 +55,8 @@ def register(slug: str):
         "name": form.get("name", ""),
         "email": form.get("email", ""),
     }
-    errors = {}
-    if request.method == "POST":
+    errors = _field_errors(values) if request.method == "POST" else {}
+    if request.method == "POST" and not errors:
         try:
             entry = waitlist.register(
                 office,
@@ -81,6 +84,28 @@ def register(slug: str):
         errors=errors,
         today=today,
     ), (422 if errors else 200)
+
+
+# The name is optional here; otherwise the rules are those of every form and of the API.
+_FIELDS = {"name": dataclasses.replace(fields.NAME, missing=None), "email": fields.EMAIL}
+
+
+def _field_errors(values: dict[str, str]) -> dict[str, str]:
+    """A message per field its rule refuses; the others' values cleaned in place."""
+    errors = {}
+    for name, rule in _FIELDS.items():
+        try:
+            values[name] = rule.clean(values[name])
+        except fields.FieldError as error:
+            errors[name] = error.message
+    return errors
+
+
+def _claimant_name() -> str:
+    try:
+        return _FIELDS["name"].clean(request.form.get("name", ""))
+    except fields.FieldError as error:
+        raise DomainError("invalid_body", error.message, status=422) from None
 
 
 def _field_of(code: str) -> str:
@@ -132,7 +157,7 @@ def offer(token: str):
         abort(404)
     appointment = None
     if request.method == "POST":
-        appointment = waitlist.claim(found, request.form.get("name", ""), now())
+        appointment = waitlist.claim(found, _claimant_name(), now())
         db.session.commit()
     return render_template(
         "waitlist/offer.html",

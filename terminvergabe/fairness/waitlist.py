@@ -15,11 +15,11 @@ import hmac
 import secrets
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from terminvergabe import fields
 from terminvergabe.booking import operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
 from terminvergabe.booking.schedules import booking_window
@@ -103,9 +103,9 @@ def _check_range(office: Office, first_day: dt.date, last_day: dt.date, now: dt.
 
 def _normalise_email(email: str) -> str:
     try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        raise _refuse("email", _("Please enter a valid email address.")) from None
+        return fields.EMAIL.clean(email)
+    except fields.FieldError as error:
+        raise _refuse("email", error.message) from None
 
 
 def register(
