@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from terminvergabe.booking import operations, signals
+from terminvergabe.booking import availability, operations, signals
 from terminvergabe.booking.models import (
     Appointment,
     AppointmentStatus,
@@ -370,7 +370,7 @@ def book_coming_days(
 
 def _coming_open_days(office, now, services) -> list[dt.date]:
     registration = next(s for s in services if s.name == "Meldebescheinigung")
-    return operations.available_days(office, {registration.id: 1}, now)
+    return availability.available_days(office, {registration.id: 1}, now)
 
 
 def _has_bookings(office: Office, day: dt.date) -> bool:
@@ -400,13 +400,13 @@ def _book_day(office, day, share, services, now) -> int:
 def _book_day_quietly(office, day, share, services, now) -> int:
     rng = random.Random(day.toordinal())  # the same demo for the same day  # noqa: S311
     registration = next(s for s in services if s.name == "Meldebescheinigung")
-    free = operations.available_starts(office, {registration.id: 1}, day, now)
+    free = availability.available_starts(office, {registration.id: 1}, day, now)
     places = sum(len(counters) for counters in free.values())
     booked = 0
     # An appointment takes about two or three places of the 10-minute grid.
     for _attempt in range(int(places * share / 2.5)):
         selection = _random_selection(rng, services)
-        starts = list(operations.available_starts(office, selection, day, now))
+        starts = list(availability.available_starts(office, selection, day, now))
         if not starts:
             continue
         appointment = operations.hold(office, selection, rng.choice(starts), now)

@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 
 from terminvergabe import config as config_module
 from terminvergabe import params
-from terminvergabe.booking import operations
+from terminvergabe.booking import availability, codes, operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
 from terminvergabe.citizen import page_cache
 from terminvergabe.citizen.forms import DetailsForm
@@ -75,7 +75,7 @@ def page_helpers() -> dict:
         "language_url": language_url,
         "local_time": local_time,
         "local_date": local_date,
-        "format_booking_code": operations.format_booking_code,
+        "format_booking_code": codes.format_booking_code,
         "status_label": status_label,
         "appointment_chosen": appointment_chosen,
     }
@@ -120,7 +120,7 @@ def _office(slug: str) -> Office:
 
 
 def _appointment(token: str) -> Appointment:
-    appointment = operations.find_by_manage_token(token)
+    appointment = codes.find_by_manage_token(token)
     if appointment is None:
         abort(404)
     return appointment
@@ -132,7 +132,7 @@ def _locale() -> str:
 
 def _chosen(office: Office, selection: dict[int, int]) -> list[tuple]:
     """[(Service, quantity)] in the office's order; refuses what the office does not offer."""
-    chosen = operations.validate_selection(office, selection)
+    chosen = availability.validate_selection(office, selection)
     return sorted(chosen.items(), key=lambda item: (item[0].position, item[0].id))
 
 
@@ -229,7 +229,7 @@ def days(slug: str):
         return redirect(url_for(".days", slug=slug, s=params.format_selection(selection)), code=303)
     selection = params.parse_selection(request.args.get("s"))
     chosen = _chosen(office, selection)
-    free_days = operations.available_days(office, selection, now())
+    free_days = availability.available_days(office, selection, now())
     return render_template(
         "booking/days.html",
         office=office,
@@ -307,7 +307,7 @@ def _day_page(slug: str, date: str) -> str:
     selection = params.parse_selection(request.args.get("s"))
     chosen = _chosen(office, selection)
     chosen_day = params.parse_date(date)
-    starts = sorted(operations.available_starts(office, selection, chosen_day, now()))
+    starts = sorted(availability.available_starts(office, selection, chosen_day, now()))
     return render_template(
         "booking/day.html",
         office=office,
@@ -470,7 +470,7 @@ def rebook_days(token: str):
     if appointment is None:
         return redirect(url_for(".manage", token=token), code=303)
     office = appointment.office
-    free_days = operations.available_days(
+    free_days = availability.available_days(
         office, appointment.selection, now(), exclude_appointment_id=appointment.id
     )
     return render_template(
@@ -493,7 +493,7 @@ def rebook_day(token: str, date: str):
     office = appointment.office
     chosen_day = params.parse_date(date)
     starts = sorted(
-        operations.available_starts(
+        availability.available_starts(
             office, appointment.selection, chosen_day, now(), exclude_appointment_id=appointment.id
         )
     )

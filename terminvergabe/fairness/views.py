@@ -13,7 +13,7 @@ from flask import Blueprint, abort, jsonify, render_template, request
 from flask_babel import get_locale
 
 from terminvergabe import fields
-from terminvergabe.booking import operations
+from terminvergabe.booking import availability
 from terminvergabe.booking.models import Office
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
@@ -47,7 +47,7 @@ def register(slug: str):
     office = _office(slug)
     form = request.form if request.method == "POST" else request.args
     selection = parse_selection(form.get("services"))
-    chosen = operations.validate_selection(office, selection)
+    chosen = availability.validate_selection(office, selection)
     today = local_date(now(), office.zone)
     values = {
         "first_day": form.get("first_day", today.isoformat()),

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from terminvergabe import fields
-from terminvergabe.booking import operations
+from terminvergabe.booking import availability, operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
 from terminvergabe.booking.schedules import booking_window
 from terminvergabe.db import db, lock_key, lock_row
@@ -119,7 +119,7 @@ def register(
     now: dt.datetime,
 ) -> WaitlistEntry:
     """Put a citizen on the waitlist, pending their click in the confirmation mail."""
-    operations.validate_selection(office, selection)
+    availability.validate_selection(office, selection)
     _check_range(office, first_day, last_day, now)
     email = _normalise_email(email)
     lock_key(f"waitlist-email:{office.id}:{email}")
@@ -246,7 +246,7 @@ def offer_time(office: Office, start_at: dt.datetime, now: dt.datetime) -> Waitl
         if start_at in _offered_starts(entry):
             continue
         selection = parse_selection(entry.selection)
-        if start_at not in operations.available_starts(office, selection, day, now):
+        if start_at not in availability.available_starts(office, selection, day, now):
             continue
         offer = _make_offer(entry, start_at, now)
         if offer is not None:
@@ -267,7 +267,7 @@ def offer_free_times(now: dt.datetime, office: Office | None = None) -> int:
         free_days: dict[str, list[dt.date]] = {}
         for entry in _queue(each):
             if entry.selection not in free_days:
-                free_days[entry.selection] = operations.available_days(
+                free_days[entry.selection] = availability.available_days(
                     each, parse_selection(entry.selection), now
                 )
             start_at = _first_free_start(entry, free_days[entry.selection], now)
@@ -294,7 +294,7 @@ def _first_free_start(
     for day in free_days:
         if first <= day <= last:
             offered = _offered_starts(entry) if offered is None else offered
-            starts = operations.available_starts(office, selection, day, now)
+            starts = availability.available_starts(office, selection, day, now)
             free = sorted(s for s in starts if s not in offered)
             if free:
                 return free[0]

@@ -8,7 +8,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from terminvergabe.booking import operations
+from terminvergabe.booking import availability, operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
@@ -98,7 +98,7 @@ def test_more_cancellations_than_citizens(app, scarce_office, now):
     # the two times nobody was offered are free for everyone
     free = set()
     for day in (FIRST, LAST):
-        free |= set(operations.available_starts(office, anmeldung(office), day, now))
+        free |= set(availability.available_starts(office, anmeldung(office), day, now))
     assert len(free) == 2 and not free & {o.start_at for o in made}
 
 

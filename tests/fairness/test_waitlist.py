@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from terminvergabe.booking import operations
+from terminvergabe.booking import availability, operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
@@ -93,7 +93,7 @@ def test_lapsed_offer_goes_to_the_next_and_never_twice_to_the_same(scarce_office
     tasks.run(offers_of(ben)[0].expires_at + dt.timedelta(minutes=1))
     assert len(offers_of(ada)) == 1 and len(offers_of(ben)) == 1
     # The time is free for everyone again.
-    free = operations.available_starts(office, anmeldung(office), FIRST, later)
+    free = availability.available_starts(office, anmeldung(office), FIRST, later)
     assert booked[1].start_at in free
 
 
@@ -150,7 +150,7 @@ def test_cancelled_time_returns_only_after_the_cooldown(scarce_office, now):
     assert offers_of(ada) == []
     with pytest.raises(DomainError):
         operations.hold(office, anmeldung(office), TUESDAY_0800, now + dt.timedelta(minutes=29))
-    assert TUESDAY_0800 not in operations.available_starts(
+    assert TUESDAY_0800 not in availability.available_starts(
         office, anmeldung(office), FIRST, now + dt.timedelta(minutes=29)
     )
     # After it, the job offers it to the waitlist first.
