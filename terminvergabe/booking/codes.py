@@ -5,13 +5,12 @@ secrets in links, compared in constant time."""
 
 from __future__ import annotations
 
-import hmac
 import secrets
 
 import sqlalchemy as sa
 
 from terminvergabe.booking.models import Appointment, Office
-from terminvergabe.db import db
+from terminvergabe.db import db, find_by_secret
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a booking code is read aloud and typed at the front desk.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -30,12 +29,6 @@ def format_booking_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
-def _could_be_token(token: str) -> bool:
-    """Tokens are short and URL-safe; anything else is not looked up (PostgreSQL refuses a NUL
-    character even in a comparison)."""
-    return bool(token) and len(token) <= 64 and "\x00" not in token
-
-
 def new_manage_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -45,20 +38,11 @@ def new_checkin_token() -> str:
 
 
 def find_by_manage_token(token: str) -> Appointment | None:
-    return _by_token(Appointment.manage_token, token)
+    return find_by_secret(Appointment.manage_token, token)
 
 
 def find_by_checkin_token(token: str) -> Appointment | None:
-    return _by_token(Appointment.checkin_token, token)
-
-
-def _by_token(column, token: str) -> Appointment | None:
-    if not _could_be_token(token):
-        return None
-    appointment = db.session.scalar(sa.select(Appointment).where(column == token))
-    if appointment is None or not hmac.compare_digest(getattr(appointment, column.key), token):
-        return None
-    return appointment
+    return find_by_secret(Appointment.checkin_token, token)
 
 
 def find_by_booking_code(office: Office, text: str) -> Appointment | None:

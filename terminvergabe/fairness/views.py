@@ -17,7 +17,7 @@ from terminvergabe.booking import availability
 from terminvergabe.booking.models import Office
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
-from terminvergabe.fairness import altcha, limits, waitlist
+from terminvergabe.fairness import altcha, limits, offers, waitlist
 from terminvergabe.fairness.models import EntryStatus
 from terminvergabe.limiter import limiter
 from terminvergabe.params import format_selection, parse_date, parse_selection
@@ -152,12 +152,12 @@ def leave(token: str):
 @bp.route("/waitlist/offer/<token>", methods=["GET", "POST"])
 @limits.confirm_limit
 def offer(token: str):
-    found = waitlist.find_offer(token)
+    found = offers.find_offer(token)
     if found is None:
         abort(404)
     appointment = None
     if request.method == "POST":
-        appointment = waitlist.claim(found, _claimant_name(), now())
+        appointment = offers.claim(found, _claimant_name(), now())
         db.session.commit()
     return render_template(
         "waitlist/offer.html",

@@ -7,7 +7,7 @@ from terminvergabe.booking import availability, operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
-from terminvergabe.fairness import tasks, waitlist
+from terminvergabe.fairness import offers, tasks, waitlist
 from terminvergabe.fairness.models import EntryStatus, OfferStatus, WaitlistOffer
 from tests.fairness.conftest import TUESDAY_0800, anmeldung
 
@@ -45,6 +45,18 @@ def test_registration_needs_the_opt_in_click(scarce_office, now, mails):
     assert entry.status == EntryStatus.ACTIVE
     # Confirming offers what is free right away.
     assert [o.start_at for o in offers_of(entry)] == [TUESDAY_0800]
+
+
+def test_a_waitlist_link_with_a_nul_character_finds_nothing(scarce_office, now):
+    """PostgreSQL refuses a NUL character even in a comparison: it is not looked up."""
+    office, booked = scarce_office
+    entry = join(office, now, "Ada")
+    operations.cancel(booked[0], now)
+    (offer,) = offers_of(entry)
+    assert waitlist.find_entry(entry.token) is entry
+    assert offers.find_offer(offer.token) is offer
+    assert waitlist.find_entry(entry.token[:-1] + "\x00") is None
+    assert offers.find_offer(offer.token[:-1] + "\x00") is None
 
 
 def test_unconfirmed_registration_expires(scarce_office, now):
@@ -102,13 +114,13 @@ def test_claim_books_the_offered_time(scarce_office, now):
     ada = join(office, now, "Ada", 1)
     operations.cancel(booked[0], now)
     (offer,) = offers_of(ada)
-    appointment = waitlist.claim(offer, "Ada Lovelace", now + dt.timedelta(minutes=5))
+    appointment = offers.claim(offer, "Ada Lovelace", now + dt.timedelta(minutes=5))
     assert appointment.status == AppointmentStatus.CONFIRMED
     assert appointment.citizen_email == "ada@example.org"
     assert offer.status == OfferStatus.CLAIMED
     assert ada.status == EntryStatus.BOOKED
     # A second click changes nothing.
-    assert waitlist.claim(offer, "", now + dt.timedelta(minutes=6)) is appointment
+    assert offers.claim(offer, "", now + dt.timedelta(minutes=6)) is appointment
 
 
 def test_claim_after_expiry_is_refused(scarce_office, now):
@@ -117,7 +129,7 @@ def test_claim_after_expiry_is_refused(scarce_office, now):
     operations.cancel(booked[0], now)
     (offer,) = offers_of(ada)
     with pytest.raises(DomainError) as refused:
-        waitlist.claim(offer, "Ada", offer.expires_at)
+        offers.claim(offer, "Ada", offer.expires_at)
     assert refused.value.code == "offer_expired"
 
 
