@@ -4,6 +4,7 @@ appointment of a URL, the chosen services, and the pages for a lapsed hold and a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template
@@ -34,6 +35,18 @@ def appointment_or_404(token: str) -> Appointment:
     if appointment is None:
         abort(404)
     return appointment
+
+
+def live_appointment(view):
+    """For the views of a manage-token URL: the view gets the appointment as well; a lapsed hold
+    or opt-in shows the expired page instead."""
+
+    @functools.wraps(view)
+    def with_appointment(token: str):
+        appointment = appointment_or_404(token)
+        return lapsed_page(appointment) or view(token, appointment)
+
+    return with_appointment
 
 
 def request_locale() -> str:

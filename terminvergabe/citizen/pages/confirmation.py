@@ -14,6 +14,7 @@ from terminvergabe.citizen.pages.blueprint import (
     bp,
     expired_page,
     lapsed_page,
+    live_appointment,
 )
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
@@ -23,11 +24,8 @@ from terminvergabe.time import now
 
 @bp.route("/a/<token>/details", methods=["GET", "POST"])
 @limits.confirm_limit
-def details(token: str):
-    appointment = appointment_or_404(token)
-    expired = lapsed_page(appointment)
-    if expired:
-        return expired
+@live_appointment
+def details(token: str, appointment: Appointment):
     if appointment.status != AppointmentStatus.HELD:
         return redirect(url_for(".manage", token=token), code=303)
     form = DetailsForm()
@@ -58,11 +56,8 @@ def _details_page(appointment: Appointment, form: DetailsForm, refusal: str | No
 
 
 @bp.route("/a/<token>/confirm-email", methods=["GET", "POST"], endpoint="opt_in")
-def opt_in(token: str):
-    appointment = appointment_or_404(token)
-    expired = lapsed_page(appointment)
-    if expired:
-        return expired
+@live_appointment
+def opt_in(token: str, appointment: Appointment):
     if request.method == "POST":
         was_confirmed = appointment.status == AppointmentStatus.CONFIRMED
         operations.opt_in(appointment, now())

@@ -12,7 +12,7 @@ from terminvergabe.citizen.pages.blueprint import (
     appointment_or_404,
     bp,
     chosen_services,
-    lapsed_page,
+    live_appointment,
     taken_page,
 )
 from terminvergabe.citizen.pages.month_grid import months
@@ -23,11 +23,8 @@ from terminvergabe.time import now
 
 
 @bp.get("/a/<token>")
-def manage(token: str):
-    appointment = appointment_or_404(token)
-    expired = lapsed_page(appointment)
-    if expired:
-        return expired
+@live_appointment
+def manage(token: str, appointment: Appointment):
     if appointment.status == AppointmentStatus.HELD:
         return redirect(url_for(".details", token=token), code=303)
     moment = now()
@@ -42,11 +39,8 @@ def manage(token: str):
 
 
 @bp.route("/a/<token>/cancel", methods=["GET", "POST"])
-def cancel(token: str):
-    appointment = appointment_or_404(token)
-    expired = lapsed_page(appointment)
-    if expired:
-        return expired
+@live_appointment
+def cancel(token: str, appointment: Appointment):
     if request.method == "POST":
         operations.cancel(appointment, now())
         db.session.commit()
