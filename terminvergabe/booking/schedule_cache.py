@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import chain
@@ -34,29 +32,22 @@ from terminvergabe.booking.models import (
     ShiftPattern,
     StaffMember,
 )
+from terminvergabe.cache import Cache
 from terminvergabe.db import db
 
 MAX_OFFICES = 64
 
-_cache: OrderedDict[str, object] = OrderedDict()
+_staffing = Cache(MAX_OFFICES)
 
 
 def cached(stamp: str, build):
     """The value cached under `stamp`, built by `build()` on a miss; least recently used
     entries go first. Two threads may build the same entry; both results are equal."""
-    value = _cache.get(stamp)
-    if value is None:
-        value = build()
-        _cache[stamp] = value
-        while len(_cache) > MAX_OFFICES:
-            _cache.popitem(last=False)
-    else:
-        _cache.move_to_end(stamp, last=True)
-    return value
+    return _staffing.get_or_build(stamp, build)
 
 
 def clear() -> None:
-    _cache.clear()
+    _staffing.clear()
     _known.clear()
 
 
@@ -128,8 +119,7 @@ class _Known:
     days: dict[dt.date, DayAnswer] = field(default_factory=dict)
 
 
-_known: OrderedDict[tuple, _Known] = OrderedDict()
-_known_lock = threading.Lock()
+_known = Cache(MAX_KNOWN)
 
 
 def _news_statement(horizon: sa.ColumnElement[int], token: sa.ColumnElement[int]) -> sa.Select:
@@ -197,10 +187,7 @@ def free_days(
         return [day for day in days if answers[day].free]
     office_id = key[0]
     clock = time.monotonic()
-    with _known_lock:
-        known = _known.get(key)
-        if known is not None:
-            _known.move_to_end(key)
+    known = _known.get(key)
     if known is not None and clock - known.built > MAX_AGE_SECONDS:
         known = None
     if known is not None and seconds > 0 and clock - known.checked < seconds:
@@ -221,19 +208,15 @@ def free_days(
         checked=clock,
         days=answers,
     )
-    with _known_lock:
-        _known[key] = entry
-        while len(_known) > MAX_KNOWN:
-            _known.popitem(last=False)
+    _known.put(key, entry)
     return [day for day in days if answers[day].free]
 
 
 def forget_days(office_id: int) -> None:
     """Make the next question about this office ask the database (after a change made here)."""
-    with _known_lock:
-        for key, known in _known.items():
-            if key[0] == office_id:
-                known.checked = float("-inf")
+    for key, known in _known.items():
+        if key[0] == office_id:
+            known.checked = float("-inf")
 
 
 # The name is looked up at each call, so that a test can stand in for another process.
