@@ -24,6 +24,8 @@ settings.load_profile("project")
 
 TEST_DATABASE_URL = os.environ.get("TERMINVERGABE_TEST_DATABASE_URL")
 
+TEST_PASSWORD_HASH = "pbkdf2:sha256:1"
+
 # A Monday in winter, 09:00 in Berlin: the clock most tests run at.
 NOW = dt.datetime(2026, 1, 12, 8, 0, tzinfo=dt.UTC)
 
@@ -51,6 +53,9 @@ def app():
                 # many holds from one address); tests/fairness switches them on per office.
                 "ALTCHA_REQUIRED_DEFAULT": False,
                 "FAIRNESS_MAX_OPEN_HOLDS": 1000,
+                # Staff accounts are made in many fixtures: a cheap hash (scrypt's cost is the
+                # point in production, and wasted here).
+                "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH,
             }
         )
         app.instance_path = tmp_dir
