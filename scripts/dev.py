@@ -76,6 +76,15 @@ def ensure_npm_tools() -> None:
 
 
 def compile_catalogs() -> None:
+    """Compile the catalogs, unless each is compiled and unchanged since: a test run beside
+    another one (CI runs SQLite and PostgreSQL at once) does not rewrite files the other reads."""
+    catalogs = list((ROOT / "translations").glob("*/LC_MESSAGES/messages.po"))
+    compiled = [po.with_suffix(".mo") for po in catalogs]
+    if all(
+        mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime
+        for po, mo in zip(catalogs, compiled, strict=True)
+    ):
+        return
     sh(PYTHON, ROOT / "scripts" / "i18n.py", "compile")
 
 

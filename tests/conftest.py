@@ -48,8 +48,10 @@ def _database_url(tmp_dir: str) -> str:
 
 def _create_worker_database() -> None:
     """A worker's PostgreSQL database, created through the configured one when missing."""
-    url = sa.make_url(TEST_DATABASE_URL or "")
-    if not WORKER or url.get_backend_name() != "postgresql":
+    if not WORKER or not TEST_DATABASE_URL:
+        return
+    url = sa.make_url(TEST_DATABASE_URL)
+    if url.get_backend_name() != "postgresql":
         return
     engine = sa.create_engine(
         os.environ["TERMINVERGABE_TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT"

@@ -190,8 +190,11 @@ class NuChecker:
 
     def __init__(self, java: str):
         self.port = _free_port()
+        # `timeout`: a test process that is killed cannot stop it, so it stops by itself.
+        bounded = [timeout, "3600"] if (timeout := shutil.which("timeout")) else []
         self.process = subprocess.Popen(  # noqa: S603 (fixed command: the checker's own server)
             [
+                *bounded,
                 java,
                 "-Xss8m",  # its schema compiler recurses deeply
                 "-Dnu.validator.servlet.bind-address=127.0.0.1",
