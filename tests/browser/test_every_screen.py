@@ -211,6 +211,7 @@ class Checker:
         return self.live_server.url(path)
 
     def check(self, page, name: str, reflow: bool = False) -> None:
+        page.wait_for_load_state()  # a page a click is still loading has no document yet
         self.documents[f"{self.lang}/{name} ({page.url})"] = page.content()
         if reflow:
             size = page.viewport_size
