@@ -20,6 +20,10 @@ port; the clock is the frozen NOW of `app_ctx`. `page` and `browser` are pytest-
 launched with Debian's /usr/bin/chromium (never `playwright install`). For a browser context
 with JavaScript switched off: `browser.new_context(java_script_enabled=False)`.
 
+The Nu Html Checker runs as a local web service, started by the first check of a test process
+(each pytest-xdist worker has its own) and stopped when the process ends; checking a page then
+costs milliseconds instead of a Java start.
+
 On SQLite every transaction holds the one write lock (BEGIN IMMEDIATE, see terminvergabe/db.py):
 end the test's own transaction (`db.session.commit()` or `db.session.rollback()`) before the
 browser asks the server for a page, or the server waits for it.
