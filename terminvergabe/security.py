@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Pages and answers that show nobody's personal data and may be cached. Every other endpoint
@@ -77,36 +77,48 @@ def local_url(target: str | None) -> str | None:
     return target
 
 
-def _headers(app: Flask):
-    csp = content_security_policy(app.config["FRAME_ANCESTORS"])
-    hsts = None
-    if str(app.config.get("BASE_URL") or "").startswith("https://"):
-        hsts = f"max-age={int(app.config['HSTS_MAX_AGE'])}"
+def _add_headers(response):
+    config = current_app.config
+    headers = response.headers
+    headers.setdefault(
+        "Content-Security-Policy", content_security_policy(config["FRAME_ANCESTORS"])
+    )
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if not config["FRAME_ANCESTORS"]:
+        headers.setdefault("X-Frame-Options", "DENY")  # for browsers without frame-ancestors
+    if str(config.get("BASE_URL") or "").startswith("https://"):
+        headers.setdefault("Strict-Transport-Security", f"max-age={int(config['HSTS_MAX_AGE'])}")
+    if request.endpoint not in PUBLIC_ENDPOINTS and "no-store" not in (
+        headers.get("Cache-Control") or ""
+    ):
+        headers["Cache-Control"] = "no-store"
+    if response.status_code not in RETRY_AFTER_STATUSES:
+        headers.pop("Retry-After", None)  # Flask-Limiter adds it to every limited route
+    return response
 
-    def add_headers(response):
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", csp)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        if not app.config["FRAME_ANCESTORS"]:
-            headers.setdefault("X-Frame-Options", "DENY")  # browsers without frame-ancestors
-        if hsts:
-            headers.setdefault("Strict-Transport-Security", hsts)
-        if request.endpoint not in PUBLIC_ENDPOINTS and "no-store" not in (
-            headers.get("Cache-Control") or ""
-        ):
-            headers["Cache-Control"] = "no-store"
-        if response.status_code not in RETRY_AFTER_STATUSES:
-            headers.pop("Retry-After", None)  # Flask-Limiter adds it to every limited route
-        return response
 
-    return add_headers
+class _TrustedProxies:
+    """Werkzeug's ProxyFix for TRUSTED_PROXY_HOPS proxies, read per request; none: the
+    X-Forwarded-* headers are ignored (anyone can send them)."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.wsgi_app = app.wsgi_app
+        self._fixes: dict[int, ProxyFix] = {}
+
+    def __call__(self, environ, start_response):
+        hops = self.app.config["TRUSTED_PROXY_HOPS"]
+        if not hops:
+            return self.wsgi_app(environ, start_response)
+        fix = self._fixes.get(hops)
+        if fix is None:
+            fix = self._fixes[hops] = ProxyFix(self.wsgi_app, x_for=hops, x_proto=hops)
+        return fix(environ, start_response)
 
 
 def init_app(app: Flask) -> None:
     """Registered before the rate limiter and the error handlers, so that it runs after their
     after_request hooks and sees the headers they add."""
-    hops = app.config["TRUSTED_PROXY_HOPS"]
-    if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
-    app.after_request(_headers(app))
+    app.wsgi_app = _TrustedProxies(app)
+    app.after_request(_add_headers)
