@@ -41,7 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     config_module.check_secret_key(app.config.get("SECRET_KEY"))
     _fill_instance_defaults(app)
     config_module.accessibility_statement_date(app.config)  # a wrong date fails at start
-    _database_pool_defaults(app)
+    _engine_options(app)
     security.init_app(app)  # before errors and limiter: its after_request runs after theirs
 
     from terminvergabe.booking import models  # noqa: F401  (tables known to migrations)
@@ -84,14 +84,16 @@ def _register_features(app: Flask) -> None:
     fairness.init_app(app)
 
 
-def _database_pool_defaults(app: Flask) -> None:
-    """PostgreSQL connections per process: DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW, unless
-    SQLALCHEMY_ENGINE_OPTIONS names them (SQLite needs no pool of this kind)."""
-    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
-        return
+def _engine_options(app: Flask) -> None:
+    """What SQLALCHEMY_ENGINE_OPTIONS does not say itself: a statement's parameters (names,
+    email addresses, tokens) stay out of error messages and so out of the log; on PostgreSQL,
+    DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW connections per process (SQLite needs no pool of
+    this kind)."""
     options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-    options.setdefault("pool_size", app.config["DATABASE_POOL_SIZE"])
-    options.setdefault("max_overflow", app.config["DATABASE_MAX_OVERFLOW"])
+    options.setdefault("hide_parameters", True)
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        options.setdefault("pool_size", app.config["DATABASE_POOL_SIZE"])
+        options.setdefault("max_overflow", app.config["DATABASE_MAX_OVERFLOW"])
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
