@@ -37,12 +37,16 @@ REQUEST_ID_KEY = "terminvergabe.request_id"
 
 UNKNOWN_SEGMENT = "<?>"
 
-_FIELDS = ("asctime", "levelname", "name", "message")
-_RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
+_FIELDS = ("levelname", "name", "message")
+_RENAMED = {"levelname": "level", "name": "logger"}
 
 
 def formatter() -> logging.Formatter:
-    return JsonFormatter(_FIELDS, rename_fields=_RENAMED, defaults={"request_id": None})
+    """JSON with `time` (ISO 8601, UTC), `level`, `logger`, `message`, `request_id` and the
+    record's extra fields; a quote or line break in a value stays inside its JSON string."""
+    return JsonFormatter(
+        _FIELDS, rename_fields=_RENAMED, timestamp="time", defaults={"request_id": None}
+    )
 
 
 class RequestIdFilter(logging.Filter):
@@ -118,12 +122,15 @@ def init_app(app: Flask) -> None:
     if not logger.handlers:
         logger.addHandler(json_handler())
     logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
-    werkzeug = logging.getLogger("werkzeug")
+    werkzeug = logging.getLogger("werkzeug")  # the development server
     if not any(isinstance(f, DevServerFilter) for f in werkzeug.filters):
         werkzeug.addFilter(DevServerFilter())
-        if not werkzeug.handlers:
-            werkzeug.addHandler(json_handler())
-            werkzeug.setLevel(logging.INFO)
+    if not werkzeug.handlers:
+        werkzeug.addHandler(json_handler())
+        werkzeug.setLevel(logging.INFO)
+    for handler in werkzeug.handlers:  # werkzeug's own, when the server started first
+        if not isinstance(handler.formatter, JsonFormatter):
+            handler.setFormatter(formatter())
     app.before_request(_remember_request)
     app.after_request(_send_request_id)
 
