@@ -40,6 +40,9 @@ errorlog = "-"
 # JSON lines with the request id and the matched route instead of the path: paths carry manage,
 # ticket and device tokens (terminvergabe/logs.py).
 logger_class = "terminvergabe.logs.GunicornLogger"
+# gunicorn's control socket lives at one path per user ($HOME/.gunicorn/gunicorn.ctl): a second
+# instance on the host (another port, a deploy's overlap) would take it over. Nothing here uses it.
+control_socket_disable = True
 
 
 def on_starting(server):
