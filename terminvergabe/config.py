@@ -113,7 +113,7 @@ def accessibility_statement_date(config) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise ValueError(
+        raise ConfigurationError(
             f"ACCESSIBILITY_STATEMENT_DATE must be a date like 2026-11-23, not {value!r}"
         ) from None
 

@@ -156,6 +156,12 @@ def test_a_setting_of_the_wrong_type_is_refused(
     assert f"TERMINVERGABE_{name} must be {expected}" in str(refused.value.code)
 
 
+def test_a_wrong_date_is_refused(instance, make_app, monkeypatch):
+    monkeypatch.setenv("TERMINVERGABE_ACCESSIBILITY_STATEMENT_DATE", "2026-13-01")
+    with pytest.raises(ConfigurationError, match="must be a date like 2026-11-23"):
+        make_app()
+
+
 def test_an_unknown_name_is_a_warning(instance, make_app, monkeypatch, caplog):
     monkeypatch.setenv("TERMINVERGABE_BASEURL", "https://termine.example.de")
     monkeypatch.setenv("TERMINVERGABE_MAIL_SERVER", "smtp.example.org")
