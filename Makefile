@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv/bin
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: help setup run test test-pg lint format i18n i18n-check ci clean
+.PHONY: help setup run test test-quick test-pg lint format i18n i18n-check ci clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -16,6 +16,9 @@ run:  ## migrate, load the demo office, serve on http://127.0.0.1:5000
 
 test:  ## the whole test suite on SQLite (ARGS="-k slots" to narrow it)
 	$(PYTHON) scripts/dev.py test $(ARGS)
+
+test-quick:  ## the suite without the slow tests (browser, concurrency, long property tests)
+	$(PYTHON) scripts/dev.py test -m "not slow" $(ARGS)
 
 test-pg:  ## the whole test suite on PostgreSQL (PG_TEST_URL=... to choose the database)
 	TERMINVERGABE_TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTHON) scripts/dev.py test $(ARGS)

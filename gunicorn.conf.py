@@ -18,6 +18,7 @@ Every value can be set by the environment.
 """
 
 import os
+from pathlib import Path
 
 bind = os.environ.get("TERMINVERGABE_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("TERMINVERGABE_WORKERS", "4"))
@@ -36,10 +37,31 @@ keepalive = 5
 max_requests = int(os.environ.get("TERMINVERGABE_MAX_REQUESTS", "0"))
 accesslog = "-"
 errorlog = "-"
-access_log_format = (
-    '{"remote": "%(h)s", "request": "%(r)s", "status": %(s)s, "bytes": "%(B)s", '
-    '"duration_ms": %(M)s, "agent": "%(a)s"}'
-)
+# JSON lines with the request id and the matched route instead of the path: paths carry manage,
+# ticket and device tokens (terminvergabe/logs.py).
+logger_class = "terminvergabe.logs.GunicornLogger"
+# gunicorn's control socket lives at one path per user ($HOME/.gunicorn/gunicorn.ctl): a second
+# instance on the host (another port, a deploy's overlap) would take it over. Nothing here uses it.
+control_socket_disable = True
+
+
+def on_starting(server):
+    """In the master, before any worker: tell the app how many workers share this host (it
+    refuses in-process state that they cannot share), and empty the metrics folder of files a
+    crashed run left behind, whose counts would otherwise be added to the new ones."""
+    os.environ["TERMINVERGABE_WORKERS"] = str(server.cfg.workers)
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        _empty_metrics_folder(Path(folder))
+
+
+def _empty_metrics_folder(folder: Path) -> None:
+    """Only prometheus-client's own files (*.db) go: a folder set by mistake (/, $HOME) keeps
+    everything else."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for item in folder.glob("*.db"):
+        if item.is_file() and not item.is_symlink():
+            item.unlink()
 
 
 def child_exit(server, worker):

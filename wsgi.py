@@ -1,5 +1,14 @@
 """WSGI entry point: `gunicorn wsgi:app`."""
 
-from terminvergabe import create_app
+import sys
 
-app = create_app()
+from terminvergabe import create_app
+from terminvergabe.config import ConfigurationError
+
+try:
+    app = create_app()
+except ConfigurationError as error:
+    print(error.code, file=sys.stderr)
+    # 4: gunicorn's "application failed to load": the master stops instead of starting the
+    # worker again and again.
+    raise SystemExit(4) from None

@@ -86,6 +86,9 @@ def serve(database: str, port: int, workers: int, threads: int | None) -> subpro
         TERMINVERGABE_WTF_CSRF_ENABLED="false",
         TERMINVERGABE_BIND=f"127.0.0.1:{port}",
         TERMINVERGABE_WORKERS=str(workers),
+        # Counters and screens are not rate-limited; with several workers the app refuses
+        # in-memory limit counts that each worker would keep on its own.
+        TERMINVERGABE_RATELIMIT_ENABLED="false",
     )
     if threads:
         env["TERMINVERGABE_THREADS"] = str(threads)

@@ -8,7 +8,9 @@
     python3 scripts/dev.py i18n-check # fail if a catalog is stale, untranslated or fuzzy
 
 Environment: TERMINVERGABE_TEST_DATABASE_URL runs the tests on PostgreSQL instead of SQLite;
-HOST and PORT change where `run` serves (default 127.0.0.1:5000).
+TEST_WORKERS sets how many processes run the tests side by side (pytest-xdist, default `auto`:
+one per core; 0 runs them in this process); HOST and PORT change where `run` serves (default
+127.0.0.1:5000).
 """
 
 import hashlib
@@ -74,6 +76,15 @@ def ensure_npm_tools() -> None:
 
 
 def compile_catalogs() -> None:
+    """Compile the catalogs, unless each is compiled and unchanged since: a test run beside
+    another one (CI runs SQLite and PostgreSQL at once) does not rewrite files the other reads."""
+    catalogs = list((ROOT / "translations").glob("*/LC_MESSAGES/messages.po"))
+    compiled = [po.with_suffix(".mo") for po in catalogs]
+    if all(
+        mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime
+        for po, mo in zip(catalogs, compiled, strict=True)
+    ):
+        return
     sh(PYTHON, ROOT / "scripts" / "i18n.py", "compile")
 
 
@@ -105,11 +116,21 @@ def run(_args) -> int:
     return 0  # not reached
 
 
+def parallel(args: list[str]) -> list[str]:
+    """pytest-xdist's options, unless the arguments choose for themselves. Tests of one
+    xdist_group (the concurrency tests) run on one worker (--dist loadgroup)."""
+    chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) for a in args)
+    if chosen or "no:xdist" in args:
+        return []
+    return ["-n", os.environ.get("TEST_WORKERS", "auto"), "--dist", "loadgroup"]
+
+
 def test(args) -> int:
     setup()
     database = os.environ.get("TERMINVERGABE_TEST_DATABASE_URL") or "SQLite (temporary file)"
     say(f"running the tests on {database}")
-    code = subprocess.run([str(PYTHON), "-m", "pytest", *args], cwd=ROOT).returncode
+    command = [str(PYTHON), "-m", "pytest", *parallel(args), *args]
+    code = subprocess.run(command, cwd=ROOT).returncode
     if code == NO_TESTS_RAN:
         say("no tests ran: that counts as a failure")
         return 1

@@ -9,6 +9,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
 from terminvergabe import config as config_module
+from terminvergabe import logs, security
 from terminvergabe.db import db as database
 
 ROOT = config_module.ROOT
@@ -17,22 +18,31 @@ migrate = Migrate()
 csrf = CSRFProtect()
 
 
+class _App(Flask):
+    config_class = config_module.Config
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. Settings: defaults, then instance/config.py, then TERMINVERGABE_* variables,
-    then `config` (tests)."""
-    app = Flask(
+    then `config` (tests). A setting the app cannot run with raises ConfigurationError."""
+    app = _App(
         __name__,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    environment = config_module.from_environment()
     app.config.from_mapping(config_module.DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
-    app.config.from_mapping(config_module.from_environment())
+    app.config.from_mapping(environment)
     if config:
         app.config.from_mapping(config)
+    logs.init_app(app)  # first: every later hook and message has the request id
+    config_module.check_secret_key(app.config.get("SECRET_KEY"))
     _fill_instance_defaults(app)
     config_module.accessibility_statement_date(app.config)  # a wrong date fails at start
+    _engine_options(app)
+    security.init_app(app)  # before errors and limiter: its after_request runs after theirs
 
     from terminvergabe.booking import models  # noqa: F401  (tables known to migrations)
 
@@ -61,18 +71,33 @@ def create_app(config: dict | None = None) -> Flask:
     health.init_app(app)
     metrics.init_app(app)
 
-    _register_optional_features(app)
+    _register_features(app)
+    config_module.check(app, environment)
     return app
 
 
-def _register_optional_features(app: Flask) -> None:
-    """Feature packages hook themselves in through an `init_app` in their package."""
+def _register_features(app: Flask) -> None:
+    """Each feature package hooks itself in through the `init_app` of its package."""
     from terminvergabe import admin, auth, counter, fairness, notify
 
-    for package in (notify, auth, counter, admin, fairness):
-        init = getattr(package, "init_app", None)
-        if init is not None:
-            init(app)
+    notify.init_app(app)
+    auth.init_app(app)
+    counter.init_app(app)
+    admin.init_app(app)
+    fairness.init_app(app)
+
+
+def _engine_options(app: Flask) -> None:
+    """What SQLALCHEMY_ENGINE_OPTIONS does not say itself: a statement's parameters (names,
+    email addresses, tokens) stay out of error messages and so out of the log; on PostgreSQL,
+    DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW connections per process (SQLite needs no pool of
+    this kind)."""
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    options.setdefault("hide_parameters", True)
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        options.setdefault("pool_size", app.config["DATABASE_POOL_SIZE"])
+        options.setdefault("max_overflow", app.config["DATABASE_MAX_OVERFLOW"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _fill_instance_defaults(app: Flask) -> None:

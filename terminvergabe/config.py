@@ -1,12 +1,18 @@
-"""Configuration: defaults, then the instance file, then TERMINVERGABE_* variables."""
+"""Configuration: defaults, then the instance file, then TERMINVERGABE_* variables; checked at
+start (`check`), so that a wrong setting stops the app with one line instead of failing later."""
 
 import datetime as dt
+import ipaddress
 import json
+import logging
 import os
 from pathlib import Path
 
 # The project tree: templates/, static/, migrations/ and translations/ lie beside the package.
 ROOT = Path(__file__).resolve().parent.parent
+
+import flask
+from flask import Flask
 
 DEFAULTS = {
     "SECRET_KEY": None,  # filled from the instance folder when not configured
@@ -36,12 +42,68 @@ DEFAULTS = {
     # When the operator last checked the site's accessibility (BITV 2.0 asks the statement to
     # give the date it was prepared or last reviewed): ISO date, shown in the reader's language.
     "ACCESSIBILITY_STATEMENT_DATE": "2026-11-23",
+    # Processes serving the app on this host; gunicorn.conf.py tells the app its worker count.
+    "WORKERS": 1,
+    # PostgreSQL connections per process: pool plus overflow (see README, connection budget).
+    "DATABASE_POOL_SIZE": 5,
+    "DATABASE_MAX_OVERFLOW": 2,
+    "LOG_LEVEL": "INFO",
+    # HTTP (terminvergabe/security.py)
+    "FRAME_ANCESTORS": [],
+    "TRUSTED_PROXY_HOPS": 0,
+    "HSTS_MAX_AGE": 31536000,
+    # /metrics: empty: open (restrict it at the proxy); else a bearer token and/or addresses.
+    "METRICS_TOKEN": "",
+    "METRICS_ALLOWED_ADDRESSES": [],
+    # /healthz/scheduler: the newest heartbeat of any scheduler must be younger than this.
+    "SCHEDULER_HEARTBEAT_MAX_AGE": 120,
 }
 
 # Environment names that differ from the Flask/extension key they set.
 ALIASES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
 
 PREFIX = "TERMINVERGABE_"
+
+# TERMINVERGABE_* variables read by gunicorn.conf.py and the test suite, not by the app.
+SERVER_VARIABLES = frozenset(
+    {"BIND", "THREADS", "PAGE_THREADS", "TIMEOUT", "MAX_REQUESTS", "TEST_DATABASE_URL"}
+)
+# Settings that no longer do anything: no warning, as deployments may still set them.
+RETIRED = frozenset({"HEALTH_REQUIRES_SCHEDULER"})
+
+# Settings of Flask's extensions, read with their own defaults.
+EXTENSION_PREFIXES = ("SQLALCHEMY_", "RATELIMIT_", "MAIL_", "BABEL_", "WTF_", "SESSION_")
+
+# Settings the app reads with a default where they are used.
+READ_WITH_DEFAULT = frozenset(
+    {
+        "AVAILABILITY_CACHE_SECONDS",
+        "DAY_PAGE_CACHE_SECONDS",
+        "EVENT_BROKER",
+        "LIVE_RECONNECT_MS",
+        "LIVE_STREAMS",
+        "LOGIN_RATE_LIMIT",
+        "OPERATOR_ADDRESS",
+        "OPERATOR_EMAIL",
+        "OPERATOR_NAME",
+        "OPERATOR_PHONE",
+        "RETENTION_DAYS",
+        "RETENTION_INTERVAL_SECONDS",
+        "CLOSE_DAY_INTERVAL_SECONDS",
+        "FROZEN_NOW",
+    }
+)
+
+log = logging.getLogger(__name__)
+
+
+class ConfigurationError(SystemExit):
+    """A setting the app cannot start with. A SystemExit with its message: the command (flask,
+    gunicorn's worker, wsgi.py) ends with that one line, not a traceback."""
+
+    def __init__(self, message: str):
+        super().__init__(f"terminvergabe: configuration error: {message}")
+        self.message = message
 
 
 def _parse(value: str):
@@ -61,7 +123,7 @@ def accessibility_statement_date(config) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise ValueError(
+        raise ConfigurationError(
             f"ACCESSIBILITY_STATEMENT_DATE must be a date like 2026-11-23, not {value!r}"
         ) from None
 
@@ -73,3 +135,106 @@ def from_environment(environ=os.environ) -> dict:
             key = name[len(PREFIX) :]
             settings[ALIASES.get(key, key)] = _parse(value)
     return settings
+
+
+class Config(flask.Config):
+    """Flask's Config that remembers the settings packages and extensions declare with
+    `setdefault`, so that the start-up check knows their names and types."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.declared: dict = {}
+
+    def setdefault(self, key, default=None):
+        self.declared.setdefault(key, default)
+        return super().setdefault(key, default)
+
+
+def check(app: Flask, environment: dict) -> None:
+    """Refuse settings the app cannot run with; warn about TERMINVERGABE_* names it does not know.
+    `environment` holds the settings taken from TERMINVERGABE_* variables."""
+    config = app.config
+    declared = _declared(app)
+    for key in sorted(set(environment) - set(declared) - SERVER_VARIABLES - RETIRED):
+        if not key.startswith(EXTENSION_PREFIXES):
+            log.warning("unknown setting %s%s is ignored", PREFIX, key)
+    for key, value in environment.items():
+        _check_type(key, value, declared.get(key))
+    _check_networks(config["METRICS_ALLOWED_ADDRESSES"])
+    _check_shared_state(config)
+
+
+def _declared(app: Flask) -> dict:
+    """Every setting the app knows, with its default (None: any type)."""
+    declared = dict.fromkeys(READ_WITH_DEFAULT | set(ALIASES.values()))
+    declared.update(app.default_config)
+    declared.update(DEFAULTS)
+    declared.update(getattr(app.config, "declared", {}))
+    return declared
+
+
+def check_secret_key(value) -> None:
+    """Before the instance folder's key fills an empty one: a key that is not text is refused
+    (a number would even be replaced silently when it is 0)."""
+    if value is not None and not isinstance(value, str):
+        raise ConfigurationError(
+            f"SECRET_KEY must be text, not {type(value).__name__} "
+            "(an all-digit TERMINVERGABE_SECRET_KEY is read as a number: use letters in it)"
+        )
+
+
+def _check_type(key: str, value, default) -> None:
+    if default is None or value is None:
+        return
+    expected = type(default)
+    if expected is dt.timedelta and isinstance(value, int | float) and not isinstance(value, bool):
+        return  # Flask takes seconds for its durations
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return
+    if isinstance(value, bool) != (expected is bool) or not isinstance(value, expected):
+        raise ConfigurationError(
+            f"{PREFIX}{key} must be {_TYPE_NAMES.get(expected, expected.__name__)}, "
+            f"not {json.dumps(value)}"
+        )
+
+
+_TYPE_NAMES = {
+    bool: "true or false",
+    int: "a whole number",
+    float: "a number",
+    str: "text",
+    list: 'a JSON list (["a", "b"])',
+    dict: "a JSON object",
+}
+
+
+def _check_networks(networks) -> None:
+    try:
+        for network in networks:
+            ipaddress.ip_network(network, strict=False)
+    except (TypeError, ValueError):
+        raise ConfigurationError(
+            "METRICS_ALLOWED_ADDRESSES must list addresses or networks such as "
+            f'["127.0.0.1", "10.0.0.0/8"], not {json.dumps(networks, default=str)}'
+        ) from None
+
+
+def _check_shared_state(config) -> None:
+    """With several worker processes, state kept in one process is not seen by the others."""
+    workers = config.get("WORKERS") or 1
+    if not isinstance(workers, int) or workers <= 1:
+        return
+    limits_on = config.get("RATELIMIT_ENABLED", True)
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if limits_on and storage.startswith("memory://"):
+        raise ConfigurationError(
+            f"{workers} workers count rate limits each on their own with "
+            "RATELIMIT_STORAGE_URI=memory://: set it to redis://HOST:6379/DB"
+        )
+    broker = config.get("EVENT_BROKER", "auto")
+    uri = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if broker == "memory" or (broker == "auto" and not uri.startswith("postgresql")):
+        raise ConfigurationError(
+            f"{workers} workers with the in-process event broker: screens miss calls made in "
+            "other workers; use PostgreSQL (EVENT_BROKER auto or postgresql) or one worker"
+        )

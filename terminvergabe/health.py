@@ -1,5 +1,10 @@
-"""`/healthz` for load balancers and monitoring: the database answers, and the scheduler process
-has beaten recently (every finished job writes a heartbeat row, see notify/scheduler.py)."""
+"""Health checks.
+
+- `/healthz` for the load balancer: this worker answers and reaches its database. Nothing else:
+  a check of a shared service (the scheduler) would take every worker out of rotation at once.
+- `/healthz/scheduler` for monitoring: a scheduler (on any host) finished a job within
+  SCHEDULER_HEARTBEAT_MAX_AGE seconds (every finished job writes a heartbeat, notify/scheduler.py).
+"""
 
 from __future__ import annotations
 
@@ -17,10 +22,19 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
+    return _answer({"database": _database_ok()})
+
+
+@bp.get("/healthz/scheduler")
+def scheduler():
+    max_age = dt.timedelta(seconds=current_app.config["SCHEDULER_HEARTBEAT_MAX_AGE"])
     checks = {"database": _database_ok()}
-    max_age = current_app.config.get("SCHEDULER_HEARTBEAT_MAX_AGE", 120)
-    if current_app.config.get("HEALTH_REQUIRES_SCHEDULER", True) and checks["database"]:
-        checks["scheduler"] = _heartbeat_recent(dt.timedelta(seconds=max_age))
+    if checks["database"]:
+        checks["scheduler"] = _heartbeat_recent(max_age)
+    return _answer(checks)
+
+
+def _answer(checks: dict[str, bool]):
     healthy = all(checks.values())
     db.session.rollback()
     return jsonify(status="ok" if healthy else "failing", checks=checks), 200 if healthy else 503
@@ -36,7 +50,11 @@ def _database_ok() -> bool:
 
 
 def _heartbeat_recent(max_age: dt.timedelta) -> bool:
-    last = last_heartbeat()
+    try:
+        last = last_heartbeat()
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return False
     return last is not None and now() - last <= max_age
 
 

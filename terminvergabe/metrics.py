@@ -2,14 +2,20 @@
 
 With several gunicorn workers set PROMETHEUS_MULTIPROC_DIR (an empty folder) so that every
 worker's counts are added up (prometheus-client's multiprocess mode).
+
+Who may read it: everyone, unless METRICS_TOKEN (a bearer token) or METRICS_ALLOWED_ADDRESSES
+(addresses or networks, e.g. ["10.0.0.0/8", "127.0.0.1"]) is set; then a request needs either.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import os
 import time
 
-from flask import Blueprint, Response, g, request
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -56,13 +62,60 @@ for _event, _signal in _EVENTS.items():
     _signal.connect(_receivers[_event], weak=False)
 
 
+@sa.event.listens_for(sa.orm.Session, "after_flush")
+def _note_calls(session, _flush_context):
+    from terminvergabe.counter.models import Call
+
+    calls = sum(isinstance(item, Call) for item in session.new)
+    if calls:
+        session.info["metrics_calls"] = session.info.get("metrics_calls", 0) + calls
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+def _count_calls(session):
+    """Calls are counted once their transaction commits: a refused or rolled back call is none."""
+    calls = session.info.pop("metrics_calls", 0)
+    if calls:
+        CALLS.inc(calls)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_rollback")
+def _forget_calls(session):
+    session.info.pop("metrics_calls", None)
+
+
 @bp.get("/metrics")
 def metrics():
+    if not _may_read():
+        abort(403)
+    registry = None
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
-    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: Flask would add a second "; charset=utf-8"
+    return Response(
+        generate_latest(registry) if registry else generate_latest(),
+        content_type=CONTENT_TYPE_LATEST,
+    )
+
+
+def _may_read() -> bool:
+    token = current_app.config["METRICS_TOKEN"]
+    networks = current_app.config["METRICS_ALLOWED_ADDRESSES"]
+    if not token and not networks:
+        return True
+    sent = request.headers.get("Authorization", "")
+    if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        return True
+    return _address_in(request.remote_addr, networks)
+
+
+def _address_in(address: str | None, networks: list[str]) -> bool:
+    try:
+        client = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(client in ipaddress.ip_network(network, strict=False) for network in networks)
 
 
 def init_app(app) -> None:

@@ -22,7 +22,21 @@ from tests import factories
 settings.register_profile("project", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("project")
 
-TEST_DATABASE_URL = os.environ.get("TERMINVERGABE_TEST_DATABASE_URL")
+# pytest-xdist runs the tests in worker processes named gw0, gw1, ...: each has a database of
+# its own, <name>_gw0 on PostgreSQL (created here), its own temporary file on SQLite.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _worker_url(url: str | None) -> str | None:
+    if not url or not WORKER:
+        return url
+    parsed = sa.make_url(url)
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+TEST_DATABASE_URL = _worker_url(os.environ.get("TERMINVERGABE_TEST_DATABASE_URL"))
+
+TEST_PASSWORD_HASH = "pbkdf2:sha256:1"
 
 # A Monday in winter, 09:00 in Berlin: the clock most tests run at.
 NOW = dt.datetime(2026, 1, 12, 8, 0, tzinfo=dt.UTC)
@@ -32,8 +46,30 @@ def _database_url(tmp_dir: str) -> str:
     return TEST_DATABASE_URL or f"sqlite:///{tmp_dir}/test.sqlite3"
 
 
+def _create_worker_database() -> None:
+    """A worker's PostgreSQL database, created through the configured one when missing."""
+    if not WORKER or not TEST_DATABASE_URL:
+        return
+    url = sa.make_url(TEST_DATABASE_URL)
+    if url.get_backend_name() != "postgresql":
+        return
+    engine = sa.create_engine(
+        os.environ["TERMINVERGABE_TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT"
+    )
+    with engine.connect() as conn:
+        found = conn.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+        )
+        if not found:
+            # template0: nobody is connected to it, so workers may copy it at the same time
+            name = conn.dialect.identifier_preparer.quote(url.database)
+            conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE template0"))
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def app():
+    _create_worker_database()
     with tempfile.TemporaryDirectory() as tmp_dir:
         app = create_app(
             {
@@ -51,6 +87,9 @@ def app():
                 # many holds from one address); tests/fairness switches them on per office.
                 "ALTCHA_REQUIRED_DEFAULT": False,
                 "FAIRNESS_MAX_OPEN_HOLDS": 1000,
+                # Staff accounts are made in many fixtures: a cheap hash (scrypt's cost is the
+                # point in production, and wasted here).
+                "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH,
             }
         )
         app.instance_path = tmp_dir
@@ -141,3 +180,15 @@ def take_database_down(app_ctx, tmp_path, monkeypatch):
     db.session.remove()
     for engine in dead:
         engine.dispose()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser and concurrency tests are the slow ones (`-m "not slow"` leaves them out of a
+    quick run). Concurrency tests start processes or race threads against the database: under
+    pytest-xdist (`--dist loadgroup`) they run on one worker, one after another, so that they
+    race each other's clients and not the rest of the suite."""
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("concurrency"):
+            item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("concurrency"):
+            item.add_marker(pytest.mark.xdist_group("concurrency"))

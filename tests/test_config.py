@@ -1,14 +1,22 @@
 """Configuration: defaults -> instance/config.py -> TERMINVERGABE_* -> create_app(dict)."""
 
+import os
+import socket
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import flask
 import pytest
 import sqlalchemy as sa
 
+from terminvergabe import config as config_module
 from terminvergabe import create_app
-from terminvergabe.config import from_environment
+from terminvergabe.config import ConfigurationError, from_environment
 from terminvergabe.db import db
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -114,3 +122,165 @@ def test_configured_secret_key_is_used_and_nothing_written(instance, make_app, m
     app = make_app()
     assert app.config["SECRET_KEY"] == "from-the-environment"
     assert not (instance / "secret_key").exists()
+
+
+# -- checked at start --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["12345", "0", "true", "[1, 2]"])
+def test_a_secret_key_that_is_not_text_is_refused(instance, make_app, monkeypatch, value):
+    monkeypatch.setenv("TERMINVERGABE_SECRET_KEY", value)
+    with pytest.raises(ConfigurationError) as refused:
+        make_app()
+    assert "SECRET_KEY must be text" in str(refused.value.code)
+    assert "\n" not in str(refused.value.code)
+    assert not (instance / "secret_key").exists()  # not silently replaced by a generated one
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("MAIL_PORT", "smtp", "a whole number"),
+        ("SCHEDULER_ENABLED", "1", "true or false"),
+        ("LANGUAGES", "de", "a JSON list"),
+        ("TRUSTED_PROXY_HOPS", "true", "a whole number"),
+        ("FAIRNESS_LIMIT_SEARCH", "60", "text"),  # declared by its package
+    ],
+)
+def test_a_setting_of_the_wrong_type_is_refused(
+    instance, make_app, monkeypatch, name, value, expected
+):
+    monkeypatch.setenv(f"TERMINVERGABE_{name}", value)
+    with pytest.raises(ConfigurationError) as refused:
+        make_app()
+    assert f"TERMINVERGABE_{name} must be {expected}" in str(refused.value.code)
+
+
+def test_a_wrong_date_is_refused(instance, make_app, monkeypatch):
+    monkeypatch.setenv("TERMINVERGABE_ACCESSIBILITY_STATEMENT_DATE", "2026-13-01")
+    with pytest.raises(ConfigurationError, match="must be a date like 2026-11-23"):
+        make_app()
+
+
+def test_an_unknown_name_is_a_warning(instance, make_app, monkeypatch, caplog):
+    monkeypatch.setenv("TERMINVERGABE_BASEURL", "https://termine.example.de")
+    monkeypatch.setenv("TERMINVERGABE_MAIL_SERVER", "smtp.example.org")
+    monkeypatch.setenv("TERMINVERGABE_WTF_CSRF_ENABLED", "true")  # an extension's own
+    make_app()
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == ["unknown setting TERMINVERGABE_BASEURL is ignored"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "refusal"),
+    [
+        ({}, "RATELIMIT_STORAGE_URI=memory://"),
+        ({"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}, "in-process event broker"),
+        (
+            {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "EVENT_BROKER": "memory"},
+            "in-process event broker",
+        ),
+    ],
+)
+def test_in_process_state_with_several_workers_is_refused(
+    instance, make_app, monkeypatch, settings, refusal
+):
+    monkeypatch.setenv("TERMINVERGABE_WORKERS", "4")  # what gunicorn.conf.py tells the app
+    with pytest.raises(ConfigurationError) as refused:
+        make_app(settings)
+    assert refusal in str(refused.value.code)
+
+
+def test_shared_state_with_several_workers_is_accepted():
+    config = {
+        "WORKERS": 4,
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        "EVENT_BROKER": "auto",
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db.example/terminvergabe",
+    }
+    config_module._check_shared_state(config)
+    config_module._check_shared_state(
+        {**config, "RATELIMIT_STORAGE_URI": "memory://", "WORKERS": 1}
+    )
+
+
+def test_metrics_addresses_are_checked(instance, make_app):
+    with pytest.raises(ConfigurationError, match="METRICS_ALLOWED_ADDRESSES"):
+        make_app({"METRICS_ALLOWED_ADDRESSES": ["10.0.0.0/33"]})
+
+
+def test_statement_parameters_stay_out_of_error_messages(instance, make_app):
+    app = make_app()
+    with app.app_context(), pytest.raises(sa.exc.OperationalError) as failed:
+        db.session.execute(sa.text("SELECT * FROM nowhere WHERE x = :t"), {"t": "secret-token"})
+    assert "secret-token" not in str(failed.value)
+
+
+def test_postgresql_pool_fits_the_connection_budget(instance, make_app, tmp_path):
+    app = make_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://127.0.0.1:1/none"})
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    per_process = options["pool_size"] + options["max_overflow"] + 1  # + its LISTEN connection
+    hosts, workers, schedulers = 2, 4, 2
+    assert hosts * workers * per_process + schedulers * per_process <= 100 - 3 - 5
+
+
+def _run(code: str, env: dict, tmp_path) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **_clean_environment(),
+            "TERMINVERGABE_DATABASE_URL": f"sqlite:///{tmp_path}/x",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _clean_environment() -> dict:
+    return {k: v for k, v in os.environ.items() if not k.startswith("TERMINVERGABE_")}
+
+
+def test_wsgi_refuses_with_one_line_and_gunicorns_load_error_code(tmp_path):
+    done = _run("import wsgi", {"TERMINVERGABE_SECRET_KEY": "12345"}, tmp_path)
+    assert done.returncode == 4  # gunicorn stops instead of restarting the worker
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert lines == [
+        "terminvergabe: configuration error: SECRET_KEY must be text, not int "
+        "(an all-digit TERMINVERGABE_SECRET_KEY is read as a number: use letters in it)"
+    ]
+
+
+def test_gunicorn_stops_when_workers_cannot_share_their_state(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **_clean_environment(),
+        "TERMINVERGABE_DATABASE_URL": f"sqlite:///{tmp_path}/x",
+        "TERMINVERGABE_SECRET_KEY": "a-secret",
+        "TERMINVERGABE_BIND": f"127.0.0.1:{port}",
+        "TERMINVERGABE_THREADS": "2",
+    }
+    done = subprocess.run(  # noqa: S603
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "gunicorn.conf.py",
+            "-w",
+            "2",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    output = done.stdout + done.stderr
+    assert "2 workers count rate limits each on their own" in output, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]

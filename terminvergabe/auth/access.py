@@ -131,12 +131,6 @@ def init_app(app) -> None:
     def staff_context():
         return {"current_staff": current_staff}
 
-    @app.after_request
-    def no_referrer(response):
-        # Device tokens and ticket status tokens live in URLs: never send them to other sites.
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
     # Flask's own defaults exist for these keys, so they are set here rather than by setdefault.
     if (app.config.get("BASE_URL") or "").startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True

@@ -12,6 +12,7 @@ import hmac
 import secrets
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -27,6 +28,14 @@ MIN_PASSWORD_LENGTH = 10
 # Checked against when the login does not exist, so that an unknown login costs as much time as
 # a wrong password and does not reveal which logins exist.
 _DUMMY_HASH = generate_password_hash("not a password of anyone")
+
+
+def _hash_password(password: str) -> str:
+    """werkzeug's default (scrypt, slow on purpose). A TESTING app may name a cheap method in
+    PASSWORD_HASH_METHOD, so that the tests' many accounts are made quickly; any other app
+    ignores that setting."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD") if current_app.testing else None
+    return generate_password_hash(password, **({"method": method} if method else {}))
 
 
 def normalize_login(login: str) -> str:
@@ -45,7 +54,7 @@ def set_password(staff: StaffMember, password: str) -> None:
             ),
             422,
         )
-    staff.password_hash = generate_password_hash(password)
+    staff.password_hash = _hash_password(password)
 
 
 def create_staff(

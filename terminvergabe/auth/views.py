@@ -1,7 +1,5 @@
 """Staff login and logout. Login attempts are throttled per address and per login name."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -9,20 +7,13 @@ from terminvergabe.auth import access, operations
 from terminvergabe.auth.forms import LoginForm, LogoutForm
 from terminvergabe.booking.models import Role
 from terminvergabe.limiter import limiter
+from terminvergabe.security import local_url
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 
 
 def _login_key() -> str:
     return "login:" + operations.normalize_login(request.form.get("login", ""))[:100]
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never redirect a fresh login to another host."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return None
-    parts = urlsplit(target)
-    return None if parts.scheme or parts.netloc or "\\" in target else target
 
 
 def home_for(staff) -> str:
@@ -41,7 +32,7 @@ def login():
         staff = operations.authenticate(form.login.data, form.password.data)
         if staff is not None:
             access.login_session(staff)
-            return redirect(_safe_next(request.args.get("next")) or home_for(staff))
+            return redirect(local_url(request.args.get("next")) or home_for(staff))
         error = _("Login name or password is wrong.")
     status = 401 if error else 200
     return render_template("auth/login.html", form=form, error=error), status

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import chain
@@ -34,29 +32,22 @@ from terminvergabe.booking.models import (
     ShiftPattern,
     StaffMember,
 )
+from terminvergabe.cache import Cache
 from terminvergabe.db import db
 
 MAX_OFFICES = 64
 
-_cache: OrderedDict[str, object] = OrderedDict()
+_staffing = Cache(MAX_OFFICES)
 
 
 def cached(stamp: str, build):
     """The value cached under `stamp`, built by `build()` on a miss; least recently used
     entries go first. Two threads may build the same entry; both results are equal."""
-    value = _cache.get(stamp)
-    if value is None:
-        value = build()
-        _cache[stamp] = value
-        while len(_cache) > MAX_OFFICES:
-            _cache.popitem(last=False)
-    else:
-        _cache.move_to_end(stamp, last=True)
-    return value
+    return _staffing.get_or_build(stamp, build)
 
 
 def clear() -> None:
-    _cache.clear()
+    _staffing.clear()
     _known.clear()
 
 
@@ -122,23 +113,22 @@ class DayAnswer:
 
 @dataclass
 class _Known:
-    horizon: int  # change notes with a token at least this large were not seen
+    watermark: int  # change notes with a token at least this large were not seen
     built: float  # time.monotonic() of the first full reading
     checked: float  # time.monotonic() of the last question to the database
     days: dict[dt.date, DayAnswer] = field(default_factory=dict)
 
 
-_known: OrderedDict[tuple, _Known] = OrderedDict()
-_known_lock = threading.Lock()
+_known = Cache(MAX_KNOWN)
 
 
-def _news_statement(horizon: sa.ColumnElement[int], token: sa.ColumnElement[int]) -> sa.Select:
-    """The horizon of the statement's snapshot (the smallest token a change this reading cannot
+def _news_statement(watermark: sa.ColumnElement[int], token: sa.ColumnElement[int]) -> sa.Select:
+    """The watermark of the statement's snapshot (the smallest token a change this reading cannot
     see can have), with the start of every change note of :office whose token is at least
     :seen: one row per note, or one row with no start when there is none (always when :seen is
     NULL, nothing known yet). One statement: one snapshot and one round trip for both."""
-    snapshot = sa.select(horizon.label("horizon")).subquery()
-    return sa.select(snapshot.c.horizon, AvailabilityChange.start_at).select_from(
+    snapshot = sa.select(watermark.label("watermark")).subquery()
+    return sa.select(snapshot.c.watermark, AvailabilityChange.start_at).select_from(
         snapshot.outerjoin(
             AvailabilityChange,
             sa.and_(
@@ -165,12 +155,12 @@ _SQLITE_NEWS = _news_statement(
 
 
 def _news(session: Session, office_id: int, seen: int | None) -> tuple[int, list[dt.datetime]]:
-    """This reading's horizon, and the times of the office's changes with a token of at least
+    """This reading's watermark, and the times of the office's changes with a token of at least
     `seen` (None: none wanted)."""
     connection = session.connection()
     statement = _PG_NEWS if connection.dialect.name == "postgresql" else _SQLITE_NEWS
     rows = connection.execute(statement, {"office": office_id, "seen": seen}).all()
-    return rows[0][0], [start for _horizon, start in rows if start is not None]
+    return rows[0][0], [start for _watermark, start in rows if start is not None]
 
 
 def free_days(
@@ -197,18 +187,16 @@ def free_days(
         return [day for day in days if answers[day].free]
     office_id = key[0]
     clock = time.monotonic()
-    with _known_lock:
-        known = _known.get(key)
-        if known is not None:
-            _known.move_to_end(key)
+    known = _known.get(key)
     if known is not None and clock - known.built > MAX_AGE_SECONDS:
         known = None
     if known is not None and seconds > 0 and clock - known.checked < seconds:
-        horizon, changed = known.horizon, set()
+        watermark, changed = known.watermark, set()
     else:
-        # The horizon and the changes from one snapshot, before the bookings are read:
+        # The watermark and the changes from one snapshot, before the bookings are read:
         # whatever this reading cannot see is reported by the next question.
-        horizon, starts = _news(session, office_id, known.horizon if known is not None else None)
+        seen = known.watermark if known is not None else None
+        watermark, starts = _news(session, office_id, seen)
         changed = {local_date(at) for at in starts}
         clock = time.monotonic()
     old = known.days if known is not None else {}
@@ -216,24 +204,20 @@ def free_days(
     fresh = work_out(stale) if stale else {}
     answers = {day: fresh.get(day) or old[day] for day in days}
     entry = _Known(
-        horizon=horizon,
+        watermark=watermark,
         built=known.built if known is not None else clock,
         checked=clock,
         days=answers,
     )
-    with _known_lock:
-        _known[key] = entry
-        while len(_known) > MAX_KNOWN:
-            _known.popitem(last=False)
+    _known.put(key, entry)
     return [day for day in days if answers[day].free]
 
 
 def forget_days(office_id: int) -> None:
     """Make the next question about this office ask the database (after a change made here)."""
-    with _known_lock:
-        for key, known in _known.items():
-            if key[0] == office_id:
-                known.checked = float("-inf")
+    for key, known in _known.items():
+        if key[0] == office_id:
+            known.checked = float("-inf")
 
 
 # The name is looked up at each call, so that a test can stand in for another process.

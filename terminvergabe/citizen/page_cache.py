@@ -17,9 +17,6 @@ A page with flashed messages is the visitor's own and never kept.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -29,49 +26,15 @@ from flask_wtf.csrf import generate_csrf
 
 from terminvergabe.booking import signals
 from terminvergabe.booking.models import Office
+from terminvergabe.cache import Cache
 from terminvergabe.db import read_row
 from terminvergabe.fairness.models import FairnessSetting
 
 CSRF_SLOT = "\x00csrf-token\x00"
 
 
-class _Recent:
-    """Values kept for a few seconds; at most `size` of them, the oldest go first."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.entries: OrderedDict[tuple, tuple[float, object]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple, seconds: float, build: Callable[[], object]):
-        """`build()` or its result from at most `seconds` ago. Two threads may build the same
-        entry at once; both results are equal."""
-        clock = time.monotonic()
-        with self.lock:
-            entry = self.entries.get(key)
-        if entry is not None and entry[0] > clock:
-            return entry[1]
-        value = build()
-        with self.lock:
-            self.entries[key] = (clock + seconds, value)
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-        return value
-
-    def drop(self, first: object) -> None:
-        """Drop the entries whose key starts with `first`."""
-        with self.lock:
-            for key in [key for key in self.entries if key[0] == first]:
-                del self.entries[key]
-
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
-
-
-_pages = _Recent(1024)
-_signed_tokens = _Recent(8192)  # by the token in the visitor's session
+_pages = Cache(1024)
+_signed_tokens = Cache(8192)  # by the token in the visitor's session
 
 # What a kept page depends on besides the request: built once, read at most once per
 # DAY_PAGE_CACHE_SECONDS and office.
@@ -87,8 +50,8 @@ def kept_page(slug: str, now: dt.datetime, render: Callable[[], str]) -> str:
     seconds = current_app.config.get("DAY_PAGE_CACHE_SECONDS", 10)
     if seconds <= 0 or session.get("_flashes"):
         return render()
-    office = _pages.get(
-        ("office stamp", slug), seconds, lambda: read_row(_OFFICE_STAMP, {"slug": slug})
+    office = _pages.get_or_build(
+        ("office stamp", slug), lambda: read_row(_OFFICE_STAMP, {"slug": slug}), seconds
     )
     if office is None:
         return render()  # no such office: render() says so
@@ -103,7 +66,7 @@ def kept_page(slug: str, now: dt.datetime, render: Callable[[], str]) -> str:
     def build() -> str:
         return render().replace(generate_csrf(), CSRF_SLOT)
 
-    return _pages.get(key, seconds, build).replace(CSRF_SLOT, _csrf_token(seconds))
+    return _pages.get_or_build(key, build, seconds).replace(CSRF_SLOT, _csrf_token(seconds))
 
 
 def _csrf_token(seconds: float) -> str:
@@ -111,11 +74,11 @@ def _csrf_token(seconds: float) -> str:
     raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if raw is None:
         return generate_csrf()
-    return _signed_tokens.get((raw,), seconds, generate_csrf)
+    return _signed_tokens.get_or_build((raw,), generate_csrf, seconds)
 
 
 def forget(office_id: int) -> None:
-    _pages.drop(office_id)
+    _pages.drop(lambda key: key[0] == office_id)
 
 
 def clear() -> None:

@@ -26,7 +26,6 @@ event is kept to writing bytes that are already there.
 
 from __future__ import annotations
 
-import collections
 import json
 import queue
 import random
@@ -38,6 +37,7 @@ from typing import TypeVar
 from flask import Response, current_app, request, stream_with_context
 
 from terminvergabe import events
+from terminvergabe.cache import Cache
 from terminvergabe.db import db
 
 T = TypeVar("T")
@@ -78,12 +78,11 @@ def _call_frame(item: dict) -> bytes:
 
 
 class _Entry:
-    __slots__ = ("lock", "value", "made")
+    __slots__ = ("lock", "value")
 
     def __init__(self):
         self.lock = threading.Lock()
         self.value = None
-        self.made = time.monotonic()
 
 
 class Frames:
@@ -93,18 +92,12 @@ class Frames:
     `max_age` seconds: a screen that connects long after the last event gets a fresh one."""
 
     def __init__(self, size: int = 256, max_age: float = 5.0):
-        self._lock = threading.Lock()
-        self._items: collections.OrderedDict = collections.OrderedDict()
+        self._entries = Cache(size)
         self.size = size
         self.max_age = max_age
 
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is None or time.monotonic() - entry.made > self.max_age:
-                entry = self._items[key] = _Entry()
-                if len(self._items) > self.size:
-                    self._items.popitem(last=False)
+        entry = self._entries.setdefault(key, _Entry, self.max_age)
         with entry.lock:
             if entry.value is None:  # first here, or the one before failed: render
                 entry.value = build()

@@ -35,6 +35,7 @@ from terminvergabe.counter import checkin, links, live, state, tickets, waiting
 from terminvergabe.counter.models import Ticket
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
+from terminvergabe.security import local_url
 from terminvergabe.time import now
 
 bp = Blueprint("counter", __name__)
@@ -192,17 +193,16 @@ def requeue(office_id: int, ticket_id: int):
     try:
         tickets.requeue(ticket, now(), current_staff())
     except DomainError as error:
-        return _refused(error, request.referrer or url_for("counter.desk", office_id=office.id))
+        back = local_url(request.referrer) or url_for("counter.desk", office_id=office.id)
+        return _refused(error, back)
     db.session.commit()
     flash(_("Ticket %(number)s is back in the queue.", number=ticket.display_number))
     return redirect(_back_to_screen(office))
 
 
 def _back_to_screen(office: Office) -> str:
-    target = request.form.get("back", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("counter.desk", office_id=office.id)
+    """The screen the form came from (its `back` field), on this site only."""
+    return local_url(request.form.get("back")) or url_for("counter.desk", office_id=office.id)
 
 
 def _status_url(ticket: Ticket) -> str:

@@ -6,6 +6,9 @@ changes are not announced to this process's memory (the in-process signals are s
 `separate_processes`), so only the change notes in the database can tell this process."""
 
 import datetime as dt
+import itertools
+import sys
+import threading
 from contextlib import contextmanager
 
 import pytest
@@ -279,3 +282,47 @@ def test_change_notes_are_written_for_every_move_and_deleted_after_a_day(office,
     far = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
     assert schedule_cache.forget_old_changes(far, far) == 0
     assert db.session.query(AvailabilityChange).count() == 0
+
+
+def test_staffing_kept_by_many_threads_while_entries_are_evicted():
+    """A thread goes round the kept stamps (each found when it is the oldest entry) while another
+    adds new ones (which evict the oldest), for two seconds: a lookup whose entry is evicted
+    meanwhile must not fail (the unlocked cache raised KeyError here within a second)."""
+    schedule_cache.clear()
+    kept = [f"kept-{n}" for n in range(schedule_cache.MAX_OFFICES)]
+    errors = []
+    stop = threading.Event()
+
+    def go_round():
+        while not stop.is_set():
+            for stamp in kept:
+                assert schedule_cache.cached(stamp, lambda s=stamp: s) == stamp
+
+    def add_new():
+        for n in itertools.count():
+            if stop.is_set():
+                return
+            stamp = f"new-{n}"
+            assert schedule_cache.cached(stamp, lambda s=stamp: s) == stamp
+
+    def run(work):
+        try:
+            work()
+        except Exception as error:  # reported below, from the main thread
+            errors.append(error)
+            stop.set()
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    threads = [threading.Thread(target=run, args=(work,)) for work in (go_round, add_new)]
+    try:
+        for thread in threads:
+            thread.start()
+        stop.wait(timeout=2)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        sys.setswitchinterval(interval)
+        schedule_cache.clear()
+    assert not errors, repr(errors[:3])

@@ -9,6 +9,7 @@ before the earliest start.
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -131,6 +132,7 @@ def scenarios(draw):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
 @given(scenarios())
 def test_free_starts_are_exactly_the_oracles(scenario):
     """Never overbooks (every offered start is free) and misses nothing (every free start is
@@ -139,18 +141,21 @@ def test_free_starts_are_exactly_the_oracles(scenario):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
 @given(scenarios())
 def test_has_free_start_agrees_with_free_starts(scenario):
     assert has_free_start(*scenario) == bool(free_starts(*scenario))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
 @given(scenarios())
 def test_first_free_start_is_the_earliest_of_free_starts(scenario):
     assert first_free_start(*scenario) == min(free_starts(*scenario), default=None)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
 @given(scenarios())
 def test_starts_lie_on_the_local_grid_after_the_earliest_start(scenario):
     counters, services, minutes, slot, zone, earliest = scenario

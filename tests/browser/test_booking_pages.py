@@ -199,6 +199,7 @@ class PageChecker:
 
     def check(self, name: str) -> None:
         page = self.page
+        page.wait_for_load_state()  # a page a click is still loading has no styles yet
         self.documents[f"{self.lang}/{name} ({page.url})"] = page.content()
         page.set_viewport_size(MOBILE)
         width = page.evaluate("document.documentElement.scrollWidth")

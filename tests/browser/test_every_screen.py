@@ -4,8 +4,9 @@ their error state, calendar, statistics, data protection), the waiting-room disp
 the citizen's phone status page, the printable ticket, the waitlist pages and the error pages.
 (The booking pages have their own test in test_booking_pages.py.)
 
-One data set, one browser, one browser context per kind of visitor, reused for all languages;
-axe runs page by page, the Nu checker once over all documents at the end. Screenshots for the
+One test per language (they run side by side under pytest-xdist), each on its own data set, in one
+browser context per kind of visitor; axe runs page by page, the Nu checker over all documents at
+the end. Screenshots for the
 pages people look at most, in Arabic (right to left) and some other languages, go to
 test-artifacts/. The admin pages are found in the URL map, so new ones are checked without a
 change here; a new page elsewhere fails the coverage check at the end until it is added."""
@@ -210,6 +211,7 @@ class Checker:
         return self.live_server.url(path)
 
     def check(self, page, name: str, reflow: bool = False) -> None:
+        page.wait_for_load_state()  # a page a click is still loading has no document yet
         self.documents[f"{self.lang}/{name} ({page.url})"] = page.content()
         if reflow:
             size = page.viewport_size
@@ -279,7 +281,10 @@ def admin_pages(app, scene: Scene) -> list[tuple[str, str]]:
     return pages
 
 
-def test_every_screen_in_every_language(browser, live_server, scene, app):
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_screen_in_every_language(browser, live_server, scene, app, lang):
+    """One language per test, so that the languages can run side by side (pytest-xdist)."""
+    number = LANGUAGES.index(lang)
     checker = Checker(live_server)
     answered: set[str] = set()
 
@@ -301,14 +306,13 @@ def test_every_screen_in_every_language(browser, live_server, scene, app):
         staff.fill("input[name=password]", PASSWORD)
         staff.click("button[type=submit]")
         pages = admin_pages(app, scene)
-        for number, lang in enumerate(LANGUAGES):
-            checker.lang = lang
-            for context in contexts.values():
-                context.add_cookies([{"name": "lang", "value": lang, "url": live_server.url()}])
-            check_staff_screens(checker, staff, scene, pages, number)
-            check_public_screens(checker, guest, display, phone, scene, number)
-            check_waitlist(checker, guest, scene, number)
-            check_error_pages(checker, guest, app, scene)
+        checker.lang = lang
+        for context in contexts.values():
+            context.add_cookies([{"name": "lang", "value": lang, "url": live_server.url()}])
+        check_staff_screens(checker, staff, scene, pages, number)
+        check_public_screens(checker, guest, display, phone, scene, number)
+        check_waitlist(checker, guest, scene, number)
+        check_error_pages(checker, guest, app, scene)
     finally:
         flask.request_started.disconnect(seen, app)
         for context in contexts.values():
@@ -316,7 +320,7 @@ def test_every_screen_in_every_language(browser, live_server, scene, app):
 
     assert not checker.unmarked, "office text without lang=de:\n" + "\n".join(checker.unmarked)
     check_html_documents(checker.documents)
-    print(f"{checker.count} pages checked ({checker.count // len(LANGUAGES)} × {len(LANGUAGES)})")
+    print(f"{checker.count} pages checked in {lang}")
     missing = {
         rule.endpoint
         for rule in app.url_map.iter_rules()
@@ -331,7 +335,7 @@ def test_every_screen_in_every_language(browser, live_server, scene, app):
         and not ACTIONS.search(rule.endpoint)
         and rule.endpoint not in answered
     }
-    assert not missing, f"pages not checked in every language: {sorted(missing)}"
+    assert not missing, f"pages not checked in {lang}: {sorted(missing)}"
 
 
 def check_staff_screens(checker: Checker, page, scene: Scene, admin: list, number: int) -> None:

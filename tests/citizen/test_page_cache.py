@@ -3,6 +3,7 @@ a time held through this process gone at once, one held elsewhere gone within th
 
 import datetime as dt
 import re
+import time
 
 import pytest
 from flask import g
@@ -22,8 +23,8 @@ def kept_pages(app_ctx, monkeypatch):
     app_ctx.config["DAY_PAGE_CACHE_SECONDS"] = SECONDS
     page_cache.clear()
     offset = [0.0]
-    real = page_cache.time.monotonic
-    monkeypatch.setattr(page_cache.time, "monotonic", lambda: real() + offset[0])
+    real = time.monotonic
+    monkeypatch.setattr(time, "monotonic", lambda: real() + offset[0])
     yield offset
     app_ctx.config["DAY_PAGE_CACHE_SECONDS"] = 0
     page_cache.clear()
