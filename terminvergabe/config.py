@@ -8,11 +8,11 @@ import logging
 import os
 from pathlib import Path
 
-# The project tree: templates/, static/, migrations/ and translations/ lie beside the package.
-ROOT = Path(__file__).resolve().parent.parent
-
 import flask
 from flask import Flask
+
+# The project tree: templates/, static/, migrations/ and translations/ lie beside the package.
+ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS = {
     "SECRET_KEY": None,  # filled from the instance folder when not configured

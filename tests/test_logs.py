@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 from terminvergabe import logs
 from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import DeviceKind
-from terminvergabe.counter import operations as counter_ops
+from terminvergabe.counter import checkin
 from terminvergabe.db import db
 from tests.counter.helpers import at, book, service
 
@@ -35,7 +35,7 @@ FORGING_AGENT = 'Mozilla", "status": 200, "forged": "yes'
 def tokens(office, now):
     """A real token of every kind that travels in a URL; the waitlist's are token-shaped."""
     appointment = book(office, at(11), now)
-    ticket = counter_ops.walk_in(office, service(office, "Personal").id, now)
+    ticket = checkin.walk_in(office, service(office, "Personal").id, now)
     _display, display = auth_ops.create_device(office, DeviceKind.DISPLAY, "Wartezone", now)
     _kiosk, kiosk = auth_ops.create_device(office, DeviceKind.KIOSK, "Eingang", now)
     values = {

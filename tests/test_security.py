@@ -169,12 +169,12 @@ def test_local_url_keeps_paths_of_this_site(app):
 
 
 def test_refused_desk_action_never_redirects_to_an_outside_referer(client, office, now):
-    from terminvergabe.counter import operations as ops
+    from terminvergabe.counter import checkin
     from terminvergabe.db import db
     from tests.counter.helpers import service
 
     staff = create_staff_set(office)
-    ticket = ops.walk_in(office, service(office, "Personal").id, now)  # waiting: no requeue
+    ticket = checkin.walk_in(office, service(office, "Personal").id, now)  # waiting: no requeue
     db.session.commit()
     log_in(client, staff["front_desk"])
     url = f"/desk/{office.id}/tickets/{ticket.id}/requeue"

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import DeviceKind
-from terminvergabe.counter import operations as ops
+from terminvergabe.counter import checkin
 from terminvergabe.db import db
 from tests.auth.staff import PASSWORD, create_staff_set
 from tests.counter.helpers import service
@@ -27,7 +27,7 @@ def scene(office, now, monkeypatch, app):
     monkeypatch.setitem(app.config, "ALTCHA_REQUIRED_DEFAULT", True)
     create_staff_set(office)
     _, display = auth_ops.create_device(office, DeviceKind.DISPLAY, "Wartebereich", now)
-    ticket = ops.walk_in(office, service(office, "Personal").id, now)
+    ticket = checkin.walk_in(office, service(office, "Personal").id, now)
     values = {
         "office_id": office.id,
         "counter_id": office.counters[0].id,
