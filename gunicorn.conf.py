@@ -18,6 +18,7 @@ Every value can be set by the environment.
 """
 
 import os
+import sys
 from pathlib import Path
 
 bind = os.environ.get("TERMINVERGABE_BIND", "127.0.0.1:8000")
@@ -50,9 +51,25 @@ def on_starting(server):
     refuses in-process state that they cannot share), and empty the metrics folder of files a
     crashed run left behind, whose counts would otherwise be added to the new ones."""
     os.environ["TERMINVERGABE_WORKERS"] = str(server.cfg.workers)
+    _check_configuration()
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if folder:
         _empty_metrics_folder(Path(folder))
+
+
+def _check_configuration() -> None:
+    """Build the app once in the master, so that a wrong setting stops gunicorn with its one
+    line before any worker starts (workers that fail to load at the same moment make gunicorn
+    print a traceback of its own). Nothing here connects: database, broker and scheduler start
+    only when used, in the workers."""
+    from terminvergabe import create_app
+    from terminvergabe.config import ConfigurationError
+
+    try:
+        create_app()
+    except ConfigurationError as error:
+        print(error.code, file=sys.stderr)
+        raise SystemExit(4) from None
 
 
 def _empty_metrics_folder(folder: Path) -> None:

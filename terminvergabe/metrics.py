@@ -25,7 +25,7 @@ from prometheus_client import (
     multiprocess,
 )
 
-from terminvergabe.booking import signals
+from terminvergabe.db import db
 
 bp = Blueprint("metrics", __name__)
 
@@ -40,48 +40,25 @@ REQUEST_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 
-_EVENTS = {
-    "held": signals.appointment_held,
-    "pending": signals.appointment_pending,
-    "confirmed": signals.appointment_confirmed,
-    "rebooked": signals.appointment_rebooked,
-    "cancelled": signals.appointment_cancelled,
-    "expired": signals.appointment_expired,
-}
+
+def count_after_commit(counter, amount: int = 1, **labels) -> None:
+    """Count on the current transaction's commit: a refused or rolled back change counts none."""
+    pending = db.session.info.setdefault(_PENDING_KEY, [])
+    pending.append((counter.labels(**labels) if labels else counter, amount))
 
 
-def _count(event: str):
-    def receiver(sender, **kwargs):
-        BOOKINGS.labels(event=event).inc()
-
-    return receiver
-
-
-_receivers = {event: _count(event) for event in _EVENTS}
-for _event, _signal in _EVENTS.items():
-    _signal.connect(_receivers[_event], weak=False)
-
-
-@sa.event.listens_for(sa.orm.Session, "after_flush")
-def _note_calls(session, _flush_context):
-    from terminvergabe.counter.models import Call
-
-    calls = sum(isinstance(item, Call) for item in session.new)
-    if calls:
-        session.info["metrics_calls"] = session.info.get("metrics_calls", 0) + calls
+_PENDING_KEY = "metrics_pending"
 
 
 @sa.event.listens_for(sa.orm.Session, "after_commit")
-def _count_calls(session):
-    """Calls are counted once their transaction commits: a refused or rolled back call is none."""
-    calls = session.info.pop("metrics_calls", 0)
-    if calls:
-        CALLS.inc(calls)
+def _count_committed(session):
+    for counter, amount in session.info.pop(_PENDING_KEY, ()):
+        counter.inc(amount)
 
 
 @sa.event.listens_for(sa.orm.Session, "after_rollback")
-def _forget_calls(session):
-    session.info.pop("metrics_calls", None)
+def _forget_rolled_back(session):
+    session.info.pop(_PENDING_KEY, None)
 
 
 @bp.get("/metrics")

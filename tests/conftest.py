@@ -87,6 +87,9 @@ def app():
                 # many holds from one address); tests/fairness switches them on per office.
                 "ALTCHA_REQUIRED_DEFAULT": False,
                 "FAIRNESS_MAX_OPEN_HOLDS": 1000,
+                # The race tests play up to 15 clients in this one process, each with its own
+                # connection; a production process shares 5 + 2 (the connection budget).
+                "DATABASE_MAX_OVERFLOW": 10,
                 # Staff accounts are made in many fixtures: a cheap hash (scrypt's cost is the
                 # point in production, and wasted here).
                 "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH,

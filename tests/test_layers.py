@@ -28,13 +28,16 @@ LAYERS = [
         "audit",
         "events",
         "cache",
+        "metrics",
+        "security",
+        "logs",
     },
     {"booking"},
     {"auth"},
     {"notify"},
     {"fairness", "counter"},
     {"citizen", "admin"},
-    {"__init__", "metrics", "health", "logs", "security"},
+    {"__init__", "health"},
 ]
 
 

@@ -3,6 +3,8 @@ receivers run inside the transaction of the change, so what they write commits w
 
 from blinker import Namespace
 
+from terminvergabe import metrics
+
 _signals = Namespace()
 
 appointment_held = _signals.signal("appointment-held")
@@ -30,3 +32,21 @@ def on_times_changed(receiver) -> None:
     for signal in _CHANGING_AN_APPOINTMENT:
         signal.connect(lambda appointment, **_kw: receiver(appointment.office_id), weak=False)
     time_released.connect(lambda office, **_kw: receiver(office.id), weak=False)
+
+
+def _counted(event: str):
+    def receiver(appointment, **_kwargs):
+        metrics.count_after_commit(metrics.BOOKINGS, event=event)
+
+    return receiver
+
+
+for _event, _signal in {
+    "held": appointment_held,
+    "pending": appointment_pending,
+    "confirmed": appointment_confirmed,
+    "rebooked": appointment_rebooked,
+    "cancelled": appointment_cancelled,
+    "expired": appointment_expired,
+}.items():
+    _signal.connect(_counted(_event), weak=False)

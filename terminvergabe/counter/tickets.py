@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from terminvergabe import audit, events
+from terminvergabe import audit, events, metrics
 from terminvergabe.booking import lifecycle as appointment_lifecycle
 from terminvergabe.booking.models import Appointment, Counter, Office, Service, StaffMember
 from terminvergabe.counter import lifecycle
@@ -182,6 +182,7 @@ def _record_call(ticket, counter, staff, now, recall: bool) -> None:
             recall=recall,
         )
     )
+    metrics.count_after_commit(metrics.CALLS)
     events.announce(
         ticket.office_id,
         "call",

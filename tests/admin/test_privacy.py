@@ -9,12 +9,18 @@ import pytest
 import sqlalchemy as sa
 
 from terminvergabe import audit
-from terminvergabe.admin import privacy, stats
+from terminvergabe.admin import privacy, retention, stats
+from terminvergabe.admin.operations import cancel_by_office
 from terminvergabe.audit import AuditEntry
 from terminvergabe.booking import operations
 from terminvergabe.booking.models import Appointment
+from terminvergabe.counter import checkin as counter
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
+from terminvergabe.fairness import waitlist
+from terminvergabe.fairness.models import HoldClient
+from terminvergabe.notify import scheduler, sender
+from terminvergabe.notify.models import OutboxMessage
 from tests.admin import history
 from tests.admin.conftest import TUESDAY_10, book
 from tests.notify.conftest import smtp  # noqa: F401  (a real SMTP server)
@@ -64,10 +70,6 @@ def _needles(visits):
 
 def _queue_mails_for(appointments):
     """Mails as the notify package would have queued them, with address and name inside."""
-    try:
-        from terminvergabe.notify.models import OutboxMessage
-    except ImportError:
-        return
     for a in appointments:
         db.session.add(
             OutboxMessage(
@@ -106,8 +108,6 @@ def test_retention_leaves_no_personal_data_and_statistics_unchanged(office, now)
 
 
 def test_retention_takes_queued_mail_of_old_appointments_out_of_the_queue(office, now):
-    from terminvergabe.admin import retention
-    from terminvergabe.notify.models import OutboxMessage
 
     old = book(office, TUESDAY_10, now, "old@example.org", name="Old Citizen")
     db.session.commit()
@@ -152,10 +152,6 @@ def test_flask_privacy_anonymise_command(app, office, now):
 
 
 def test_retention_job_is_on_the_scheduler(app):
-    try:
-        from terminvergabe.notify import scheduler
-    except ImportError:
-        pytest.skip("no scheduler")
     assert "anonymise" in {job.name for job in scheduler.jobs(app)}
 
 
@@ -212,10 +208,6 @@ def test_audit_record(office, manager, now):
 
 
 def test_retention_forgets_the_ip_hashes_of_old_holds(office, now):
-    try:
-        from terminvergabe.fairness.models import HoldClient
-    except ImportError:
-        pytest.skip("no fairness package")
     visits = history.generate(office, FIRST, 3, per_day=2, seed=4)
     old_id = next(v.appointment_id for v in visits if v.appointment_id)
     recent = book(office, TUESDAY_10, now, "recent@example.org")
@@ -253,11 +245,6 @@ def _leave_traces_everywhere(office, manager, server, now):
     """Erika books three times (one mail sent, one refused, one still being retried), the
     office cancels one with a reason that names her, she joins the waitlist, checks in at the
     front desk, and her hold left a keyed IP hash."""
-    from terminvergabe.admin.operations import cancel_by_office
-    from terminvergabe.counter import checkin as counter
-    from terminvergabe.fairness import waitlist
-    from terminvergabe.fairness.models import HoldClient
-    from terminvergabe.notify import sender
 
     switch = _refuse_erika(server)
     first = book(office, TUESDAY_10, now, EMAIL, name=NAME)
@@ -307,7 +294,6 @@ def test_no_trace_of_the_person_is_left_in_any_table(how, client, office, manage
     db.session.commit()
     db.session.expire_all()
     assert personal_data_left(needles) == []
-    from terminvergabe.fairness.models import HoldClient
 
     assert db.session.scalars(sa.select(HoldClient)).all() == []
     assert (
