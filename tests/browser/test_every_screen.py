@@ -26,6 +26,7 @@ from terminvergabe.auth.models import DeviceKind
 from terminvergabe.booking import operations as booking_ops
 from terminvergabe.booking.models import Appointment, Role, ShiftPattern
 from terminvergabe.counter import checkin, tickets
+from terminvergabe.counter.waiting import active_ticket
 from terminvergabe.db import db
 from terminvergabe.fairness import mail as waitlist_mail
 from terminvergabe.fairness import waitlist
@@ -124,7 +125,7 @@ def scene(live_server, now, app):
     tickets.call_next(office.counters[0], now, clerk)  # an audit entry with a counter
     # the priority ticket was called first; the two others wait
     db.session.flush()
-    called_token = waiting.active_ticket(office.counters[0]).status_token
+    called_token = active_ticket(office.counters[0]).status_token
 
     scarce = factories.create_office(
         slug="kleines-amt",
