@@ -42,7 +42,7 @@ import sqlalchemy as sa  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from terminvergabe import create_app  # noqa: E402
-from terminvergabe.booking import operations, schedule_cache  # noqa: E402
+from terminvergabe.booking import availability, operations, schedule_cache  # noqa: E402
 from terminvergabe.booking.models import (  # noqa: E402
     CLAIM_UNIT_MINUTES,
     Appointment,
@@ -221,7 +221,7 @@ class OtherProcess:
                 operations.cancel(db.session.get(Appointment, self.held.pop()), NOW)
             else:
                 day = self.days[(self.turn * 7) % len(self.days)]
-                starts = operations.available_starts(office, self.selection, day, NOW)
+                starts = availability.available_starts(office, self.selection, day, NOW)
                 if starts:
                     start = sorted(starts)[len(starts) // 2]
                     self.held.append(operations.hold(office, self.selection, start, NOW).id)
@@ -280,12 +280,12 @@ def median_http_ms(server: Server, path: str, runs: int, change=None) -> float:
 def measure(app, office_id: int, selection: dict[int, int], runs: int) -> None:
     office = db.session.get(Office, office_id)
     zone = office.zone
-    days = operations.available_days(office, selection, NOW)
+    days = availability.available_days(office, selection, NOW)
     day = days[len(days) // 3]
     first, last = NOW.astimezone(zone).date(), NOW.astimezone(zone).date() + dt.timedelta(HORIZON)
     span = (local_midnight(first, zone), local_midnight(last + dt.timedelta(days=1), zone))
     one_day = (local_midnight(day, zone), local_midnight(day + dt.timedelta(days=1), zone))
-    starts = operations.available_starts(office, selection, day, NOW)
+    starts = availability.available_starts(office, selection, day, NOW)
     print(f"{db.engine.dialect.name}: {len(days)} of the horizon's days have free times;")
     print(
         f"  {day}: {len(starts)} free start times; {raw_claims(office_id, *span)} claims in horizon"
@@ -298,10 +298,10 @@ def measure(app, office_id: int, selection: dict[int, int], runs: int) -> None:
 
     def cold_days():
         schedule_cache.clear()  # as after a start or a schedule change: nothing in memory
-        return operations.available_days(office_now(), selection, NOW)
+        return availability.available_days(office_now(), selection, NOW)
 
     def free_days():
-        return operations.available_days(office_now(), selection, NOW)
+        return availability.available_days(office_now(), selection, NOW)
 
     def change():
         db.session.rollback()  # this process's request is over (SQLite: one writer at a time)
@@ -330,7 +330,7 @@ def measure(app, office_id: int, selection: dict[int, int], runs: int) -> None:
         (
             "available_starts (1 day)",
             median_ms(
-                lambda: operations.available_starts(office_now(), selection, day, NOW), runs * 4
+                lambda: availability.available_starts(office_now(), selection, day, NOW), runs * 4
             ),
             day_base,
         ),
@@ -375,14 +375,14 @@ def profile(office_id: int, selection: dict[int, int]) -> None:
     from pyinstrument import Profiler
 
     office = db.session.get(Office, office_id)
-    day = operations.available_days(office, selection, NOW)[40]
+    day = availability.available_days(office, selection, NOW)[40]
     for name, call in (
-        ("available_days", lambda: operations.available_days(office, selection, NOW)),
+        ("available_days", lambda: availability.available_days(office, selection, NOW)),
         (
             "available_days cold",
-            lambda: (schedule_cache.clear(), operations.available_days(office, selection, NOW)),
+            lambda: (schedule_cache.clear(), availability.available_days(office, selection, NOW)),
         ),
-        ("available_starts", lambda: operations.available_starts(office, selection, day, NOW)),
+        ("available_starts", lambda: availability.available_starts(office, selection, day, NOW)),
     ):
         db.session.rollback()
         profiler = Profiler(interval=0.0002)

@@ -59,9 +59,9 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from terminvergabe.booking import cli
-    from terminvergabe.citizen import api, views
+    from terminvergabe.citizen import api, pages
 
-    app.register_blueprint(views.bp)
+    app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
     cli.init_app(app)

@@ -1,6 +1,7 @@
 """Database access: the SQLAlchemy handle, UTC timestamps, and engine tuning per backend."""
 
 import datetime as dt
+import hmac
 import zlib
 
 import sqlalchemy as sa
@@ -163,3 +164,15 @@ def read_row(statement, params: dict):
     with db.engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         return connection.execute(statement, params).first()
+
+
+def find_by_secret(column, token: str):
+    """The row whose secret `column` (a manage, check-in or waitlist token) is `token`, compared
+    in constant time. Tokens are short and URL-safe: anything else is not looked up, and
+    PostgreSQL refuses a NUL character even in a comparison."""
+    if not token or len(token) > 64 or "\x00" in token:
+        return None
+    row = db.session.scalar(sa.select(column.class_).where(column == token))
+    if row is None or not hmac.compare_digest(getattr(row, column.key), token):
+        return None
+    return row

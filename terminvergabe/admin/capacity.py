@@ -73,13 +73,13 @@ def affected_appointments(office: Office, now: dt.datetime) -> list[Appointment]
 def alternatives(office: Office, appointment: Appointment, now: dt.datetime) -> list[dt.datetime]:
     """Free times to move an affected appointment to, on the schedule as it is in the session
     (call inside the savepoint of a change). Empty when it cannot be moved online."""
-    from terminvergabe.booking import operations
+    from terminvergabe.booking import availability
     from terminvergabe.errors import DomainError
 
     if not appointment.can_office_rebook(now):
         return []
     try:
-        return operations.nearest_alternatives(
+        return availability.nearest_alternatives(
             office, appointment.selection, appointment.start_at, now, appointment.id
         )
     except DomainError:  # e.g. an internal service the citizen search does not offer

@@ -3,22 +3,26 @@
 Each takes the time `now` as an argument, flushes and never commits: the view (or job) that
 calls it commits once. Which change of status each may make, and when, is booking/lifecycle.py's
 table; these functions lock the row, take and give back the time, and announce the change.
+What is free is availability.py's; codes and tokens are codes.py's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hmac
-import secrets
-from collections.abc import Mapping
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
-from terminvergabe.booking import claims, lifecycle, schedule_cache, signals
+from terminvergabe.booking import claims, codes, lifecycle, signals
+from terminvergabe.booking.availability import (
+    Selection,
+    available_starts,
+    nearest_alternatives,
+    selection_minutes,
+    validate_selection,
+)
 from terminvergabe.booking.lifecycle import Verb
 from terminvergabe.booking.models import (
     HOLDING_STATUSES,
@@ -26,232 +30,12 @@ from terminvergabe.booking.models import (
     AppointmentItem,
     AppointmentStatus,
     Office,
-    Service,
     SlotClaim,
 )
-from terminvergabe.booking.schedules import booking_window, open_days
-from terminvergabe.booking.slots import appointment_minutes, first_free_start, free_starts
-from terminvergabe.booking.staffing import staffing
 from terminvergabe.db import db, lock_key, lock_row
 from terminvergabe.errors import DomainError
 from terminvergabe.fields import email_key
-from terminvergabe.time import daterange, local_date
-
-# No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a booking code is read aloud and typed at the front desk.
-CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
-CODE_LENGTH = 8
-ALTERNATIVES = 5
-
-Selection = Mapping[int, int]  # service id -> quantity
-
-
-def new_booking_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def normalize_booking_code(text: str) -> str:
-    return "".join(ch for ch in text.upper() if ch.isalnum())
-
-
-def format_booking_code(code: str) -> str:
-    return f"{code[:4]}-{code[4:]}"
-
-
-# -- reading ---------------------------------------------------------------------------------
-
-
-def validate_selection(office: Office, selection: Selection, internal: bool = False) -> dict:
-    """The selection as {Service: quantity}; refuses unknown, internal or too many services."""
-    services = {
-        s.id: s
-        for s in db.session.scalars(
-            sa.select(Service).where(Service.office_id == office.id, Service.active)
-        )
-    }
-    return {
-        services[service_id]: quantity
-        for service_id, quantity in _checked(services, selection, internal).items()
-    }
-
-
-def _checked(services: Mapping, selection: Selection, internal: bool = False) -> Selection:
-    """The selection, refused unless every service is among `services` (id -> a Service or a
-    ServiceInfo), offered to the public (or `internal`) and wanted a permitted number of times."""
-    if not selection:
-        raise DomainError("no_service", _("Please choose at least one service."), status=422)
-    for service_id, quantity in selection.items():
-        service = services.get(service_id)
-        if service is None or not (service.public or internal):
-            raise DomainError("unknown_service", _("This service is not offered here."), 422)
-        if not 1 <= quantity <= service.max_quantity:
-            raise DomainError(
-                "quantity",
-                ngettext(
-                    "%(service)s can be booked at most %(max)d time per appointment.",
-                    "%(service)s can be booked at most %(max)d times per appointment.",
-                    service.max_quantity,
-                    service=service.name,
-                    max=service.max_quantity,
-                ),
-                422,
-            )
-    return selection
-
-
-def _plain_selection(office: Office, selection: Selection) -> tuple[frozenset[int], int]:
-    """The selected service ids and the appointment's length, checked against the services kept
-    with the office's staffing (no rows loaded)."""
-    services = staffing(office).services
-    _checked(services, selection)
-    durations = {service_id: services[service_id].duration_minutes for service_id in selection}
-    minutes = appointment_minutes(selection, durations, office.slot_minutes)
-    return frozenset(selection), minutes
-
-
-def selection_minutes(office: Office, chosen: dict) -> int:
-    durations = {s.id: s.duration_minutes for s in chosen}
-    return appointment_minutes({s.id: q for s, q in chosen.items()}, durations, office.slot_minutes)
-
-
-def available_days(
-    office: Office, selection: Selection, now: dt.datetime, exclude_appointment_id=None
-) -> list[dt.date]:
-    """Dates in the booking window that have at least one free start time.
-
-    Each process keeps the answer per day and reads again only the days whose bookings changed
-    since (see schedule_cache.free_days); a rebook, which excludes its own time, is always
-    worked out afresh."""
-    services, minutes = _plain_selection(office, selection)
-    window = booking_window(office, now)
-    zone = office.zone
-    days = list(daterange(window.first_day, window.last_day))
-
-    lead = window.earliest_start - now
-
-    def work_out(some_days: list[dt.date]) -> dict[dt.date, schedule_cache.DayAnswer]:
-        found = open_days(office, some_days, now, exclude_appointment_id)
-        answers = {}
-        for day in some_days:
-            open_day = found.get(day)
-            if open_day is None:
-                answers[day] = schedule_cache.DayAnswer(False, now, None)
-                continue
-            first = first_free_start(
-                open_day.counters,
-                services,
-                minutes,
-                office.slot_minutes,
-                zone,
-                window.earliest_start,
-            )
-            until = open_day.lapses_at  # a hold or cooldown lapsing may free a time
-            if first is not None:
-                # Free as long as now + lead <= first (`until` is exclusive: one microsecond on).
-                free_until = first - lead + dt.timedelta(microseconds=1)
-                until = min(until, free_until) if until else free_until
-            answers[day] = schedule_cache.DayAnswer(first is not None, now, until)
-        return answers
-
-    if exclude_appointment_id is not None:
-        answers = work_out(days)
-        return [day for day in days if answers[day].free]
-    # An answer depends on the time of asking only through lapsing holds and the lead time,
-    # both expressed in its `until`: so answers are kept per kind of request.
-    key = (office.id, office.schedule_stamp, services, minutes)
-    return schedule_cache.free_days(
-        key,
-        days,
-        now,
-        lambda instant: local_date(instant, zone),
-        work_out,
-        current_app.config.get("AVAILABILITY_CACHE_SECONDS", 0),
-    )
-
-
-def available_starts(
-    office: Office,
-    selection: Selection,
-    day: dt.date,
-    now: dt.datetime,
-    exclude_appointment_id=None,
-) -> dict[dt.datetime, list[int]]:
-    """Free start times on one date, each with the counters that can take it (always read
-    afresh: a hold relies on it)."""
-    services, minutes = _plain_selection(office, selection)
-    window = booking_window(office, now)
-    if not window.first_day <= day <= window.last_day:
-        return {}
-    open_day = open_days(office, [day], now, exclude_appointment_id).get(day)
-    if open_day is None:
-        return {}
-    return free_starts(
-        open_day.counters,
-        services,
-        minutes,
-        office.slot_minutes,
-        office.zone,
-        window.earliest_start,
-    )
-
-
-def nearest_alternatives(
-    office: Office,
-    selection: Selection,
-    start_at: dt.datetime,
-    now: dt.datetime,
-    exclude=None,
-    day_starts=None,
-) -> list[dt.datetime]:
-    """Free start times closest to a wanted one: that day first, else the next free day.
-    `day_starts`: that day's free times, when the caller has just worked them out (a refused
-    hold: in a rush most clients are refused, and each would otherwise ask twice)."""
-    day = local_date(start_at, office.zone)
-    if day_starts is None:
-        day_starts = available_starts(office, selection, day, now, exclude)
-    starts = list(day_starts)
-    if not starts:
-        later = [d for d in available_days(office, selection, now, exclude) if d > day]
-        if later:
-            starts = list(available_starts(office, selection, later[0], now, exclude))
-    starts.sort(key=lambda s: abs(s - start_at))
-    return sorted(starts[:ALTERNATIVES])
-
-
-def _could_be_token(token: str) -> bool:
-    """Tokens are short and URL-safe; anything else is not looked up (PostgreSQL refuses a NUL
-    character even in a comparison)."""
-    return bool(token) and len(token) <= 64 and "\x00" not in token
-
-
-def find_by_manage_token(token: str) -> Appointment | None:
-    if not _could_be_token(token):
-        return None
-    appointment = db.session.scalar(sa.select(Appointment).where(Appointment.manage_token == token))
-    if appointment is None or not hmac.compare_digest(appointment.manage_token, token):
-        return None
-    return appointment
-
-
-def find_by_checkin_token(token: str) -> Appointment | None:
-    if not _could_be_token(token):
-        return None
-    appointment = db.session.scalar(
-        sa.select(Appointment).where(Appointment.checkin_token == token)
-    )
-    if appointment is None or not hmac.compare_digest(appointment.checkin_token, token):
-        return None
-    return appointment
-
-
-def find_by_booking_code(office: Office, text: str) -> Appointment | None:
-    code = normalize_booking_code(text)
-    if len(code) != CODE_LENGTH:
-        return None
-    return db.session.scalar(
-        sa.select(Appointment).where(
-            Appointment.office_id == office.id, Appointment.booking_code == code
-        )
-    )
+from terminvergabe.time import local_date
 
 
 def _taken(office, selection, start_at, now, exclude=None, day_starts=None) -> DomainError:
@@ -313,9 +97,9 @@ def _new_appointment(
             counter_id=counter_id,
             start_at=start_at,
             end_at=end_at,
-            booking_code=new_booking_code(),
-            manage_token=secrets.token_urlsafe(24),
-            checkin_token=secrets.token_urlsafe(18),
+            booking_code=codes.new_booking_code(),
+            manage_token=codes.new_manage_token(),
+            checkin_token=codes.new_checkin_token(),
             locale=locale,
             created_at=now,
             hold_expires_at=hold_expires_at,

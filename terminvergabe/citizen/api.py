@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
 from terminvergabe import params
-from terminvergabe.booking import operations
+from terminvergabe.booking import availability, codes, operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
 from terminvergabe.citizen import openapi, schemas
 from terminvergabe.citizen.schemas import dump
@@ -62,7 +62,7 @@ def services(slug: str):
 def days(slug: str):
     office = _office(slug)
     selection = params.parse_selection(request.args.get("services"))
-    found = operations.available_days(office, selection, current_time())
+    found = availability.available_days(office, selection, current_time())
     days = [day.isoformat() for day in found]
     return jsonify(dump(schemas.Days(**_selection_json(office, selection), days=days)))
 
@@ -73,7 +73,7 @@ def times(slug: str):
     office = _office(slug)
     selection = params.parse_selection(request.args.get("services"))
     day = params.parse_date(request.args.get("date"))
-    starts = operations.available_starts(office, selection, day, current_time())
+    starts = availability.available_starts(office, selection, day, current_time())
     chosen = _selection_json(office, selection)
     length = dt.timedelta(minutes=chosen["duration_minutes"])
     times = [_time_json(office, start, start + length) for start in sorted(starts)]
@@ -163,7 +163,7 @@ def _office(slug: str) -> Office:
 def _appointment(token: str, refuse_lapsed: bool = False) -> Appointment:
     """The appointment of a manage token. A hold that lapsed is marked expired now (and the
     change committed), so that every reader sees the same status whether or not the sweep ran."""
-    found = operations.find_by_manage_token(token) if TOKEN_PATTERN.fullmatch(token) else None
+    found = codes.find_by_manage_token(token) if TOKEN_PATTERN.fullmatch(token) else None
     if found is None:
         raise DomainError("not_found", _("There is no appointment with this link."), 404)
     if operations.expire(found, current_time()):
@@ -356,12 +356,12 @@ def _service_json(service) -> dict:
 
 
 def _selection_json(office: Office, selection: dict[int, int]) -> dict:
-    chosen = operations.validate_selection(office, selection)
+    chosen = availability.validate_selection(office, selection)
     return {
         "office": office.slug,
         "time_zone": office.time_zone,
         "services": [{"id": s.id, "quantity": q} for s, q in chosen.items()],
-        "duration_minutes": operations.selection_minutes(office, chosen),
+        "duration_minutes": availability.selection_minutes(office, chosen),
     }
 
 
@@ -370,7 +370,7 @@ def _appointment_json(appointment: Appointment, now: dt.datetime) -> dict:
     hold_expires_at = appointment.hold_expires_at
     fields = {
         "token": appointment.manage_token,
-        "booking_code": operations.format_booking_code(appointment.booking_code),
+        "booking_code": codes.format_booking_code(appointment.booking_code),
         "status": str(appointment.status),
         "office": office.slug,
         "time_zone": office.time_zone,

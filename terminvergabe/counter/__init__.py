@@ -2,10 +2,10 @@
 
 
 def init_app(app) -> None:
-    from terminvergabe.counter import models, tasks, views  # noqa: F401  (tables)
+    from terminvergabe.counter import models, pages, tasks  # noqa: F401  (tables)
     from terminvergabe.notify import scheduler
 
-    app.register_blueprint(views.bp)
+    app.register_blueprint(pages.bp)
     app.config.setdefault("CLOSE_DAY_INTERVAL_SECONDS", 600)
     # A live page whose stream failed waits this long before its first reconnect, then
     # twice as long each time (counter.js).

@@ -8,8 +8,8 @@ import datetime as dt
 from flask_babel import format_time
 from flask_babel import gettext as _
 
+from terminvergabe.booking import codes
 from terminvergabe.booking import lifecycle as appointment_lifecycle
-from terminvergabe.booking import operations as booking_ops
 from terminvergabe.booking.models import (
     Appointment,
     AppointmentStatus,
@@ -31,9 +31,9 @@ def find_appointment(office: Office, text: str) -> Appointment | None:
     text = (text or "").strip()
     if not text:
         return None
-    appointment = booking_ops.find_by_checkin_token(checkin_token_from_scan(text) or text)
+    appointment = codes.find_by_checkin_token(checkin_token_from_scan(text) or text)
     if appointment is None:
-        appointment = booking_ops.find_by_booking_code(office, text)
+        appointment = codes.find_by_booking_code(office, text)
     return appointment
 
 

@@ -13,7 +13,7 @@ from terminvergabe.booking import signals
 
 
 def init_app(app) -> None:
-    from terminvergabe.fairness import altcha, holds, limits, models, tasks, views, waitlist
+    from terminvergabe.fairness import altcha, holds, limits, models, offers, tasks, views, waitlist
 
     del models  # imported for its tables
     for defaults in (limits.DEFAULTS, altcha.DEFAULTS, holds.DEFAULTS, waitlist.DEFAULTS):
@@ -23,7 +23,7 @@ def init_app(app) -> None:
     app.cli.add_command(tasks.cli)
     _schedule(app, tasks)
     app.jinja_env.globals["altcha_required"] = holds.altcha_required
-    _connect(waitlist)
+    _connect(offers)
 
 
 def _schedule(app, tasks) -> None:
@@ -35,13 +35,13 @@ def _schedule(app, tasks) -> None:
 _connected = False
 
 
-def _connect(waitlist) -> None:
+def _connect(offers) -> None:
     """Receivers are module-level and connected once, however many apps the tests create."""
     global _connected
     if _connected:
         return
-    signals.time_released.connect(waitlist.on_time_released, weak=False)
-    signals.appointment_expired.connect(waitlist.on_appointment_ended, weak=False)
-    signals.appointment_cancelled.connect(waitlist.on_appointment_ended, weak=False)
-    signals.appointment_confirmed.connect(waitlist.on_appointment_confirmed, weak=False)
+    signals.time_released.connect(offers.on_time_released, weak=False)
+    signals.appointment_expired.connect(offers.on_appointment_ended, weak=False)
+    signals.appointment_cancelled.connect(offers.on_appointment_ended, weak=False)
+    signals.appointment_confirmed.connect(offers.on_appointment_confirmed, weak=False)
     _connected = True

@@ -18,7 +18,7 @@ from flask_limiter.util import get_remote_address
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from terminvergabe.booking import operations
+from terminvergabe.booking import availability, operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
 from terminvergabe.db import db, lock_key
 from terminvergabe.errors import DomainError
@@ -100,7 +100,7 @@ def open_holds(now: dt.datetime, ip_key: str, session_key: str | None) -> int:
 
 def hold_for_client(
     office: Office,
-    selection: operations.Selection,
+    selection: availability.Selection,
     start_at: dt.datetime,
     now: dt.datetime,
     locale: str = "de",

@@ -13,7 +13,7 @@ import datetime as dt
 import click
 
 from terminvergabe.db import db
-from terminvergabe.fairness import altcha, holds, waitlist
+from terminvergabe.fairness import altcha, holds, offers, waitlist
 from terminvergabe.time import now as clock
 
 INTERVAL_SECONDS = 60
@@ -21,9 +21,9 @@ INTERVAL_SECONDS = 60
 
 def run(now: dt.datetime) -> dict[str, int]:
     done = {
-        "offers_lapsed": waitlist.expire_offers(now),
+        "offers_lapsed": offers.expire_offers(now),
         "entries_ended": waitlist.expire_entries(now),
-        "offers_made": waitlist.offer_free_times(now),
+        "offers_made": offers.offer_free_times(now),
         "challenges_forgotten": altcha.forget_spent(),
         "clients_forgotten": holds.forget_old_clients(now),
     }

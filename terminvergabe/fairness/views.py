@@ -13,11 +13,11 @@ from flask import Blueprint, abort, jsonify, render_template, request
 from flask_babel import get_locale
 
 from terminvergabe import fields
-from terminvergabe.booking import operations
+from terminvergabe.booking import availability
 from terminvergabe.booking.models import Office
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
-from terminvergabe.fairness import altcha, limits, waitlist
+from terminvergabe.fairness import altcha, limits, offers, waitlist
 from terminvergabe.fairness.models import EntryStatus
 from terminvergabe.limiter import limiter
 from terminvergabe.params import format_selection, parse_date, parse_selection
@@ -47,7 +47,7 @@ def register(slug: str):
     office = _office(slug)
     form = request.form if request.method == "POST" else request.args
     selection = parse_selection(form.get("services"))
-    chosen = operations.validate_selection(office, selection)
+    chosen = availability.validate_selection(office, selection)
     today = local_date(now(), office.zone)
     values = {
         "first_day": form.get("first_day", today.isoformat()),
@@ -152,12 +152,12 @@ def leave(token: str):
 @bp.route("/waitlist/offer/<token>", methods=["GET", "POST"])
 @limits.confirm_limit
 def offer(token: str):
-    found = waitlist.find_offer(token)
+    found = offers.find_offer(token)
     if found is None:
         abort(404)
     appointment = None
     if request.method == "POST":
-        appointment = waitlist.claim(found, _claimant_name(), now())
+        appointment = offers.claim(found, _claimant_name(), now())
         db.session.commit()
     return render_template(
         "waitlist/offer.html",

@@ -22,7 +22,7 @@ def checkin_credential(checkin_token: str) -> str:
 
 def checkin_token_from_scan(text: str) -> str | None:
     """The check-in token in what a scanner read, or None when it is not our credential.
-    Pass the result to operations.find_by_checkin_token."""
+    Pass the result to codes.find_by_checkin_token."""
     text = (text or "").strip()
     if text[: len(CREDENTIAL_PREFIX)].upper() != CREDENTIAL_PREFIX:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort
 
 from terminvergabe import time
-from terminvergabe.booking import operations
+from terminvergabe.booking import codes
 from terminvergabe.booking.models import Appointment, AppointmentStatus
 from terminvergabe.notify import ical, qr
 from terminvergabe.notify.payload import snapshot
@@ -22,7 +22,7 @@ VISIT_STATUSES = (
 
 
 def _appointment(token: str) -> Appointment:
-    appointment = operations.find_by_manage_token(token)
+    appointment = codes.find_by_manage_token(token)
     if appointment is None:
         abort(404)
     return appointment

@@ -4,7 +4,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from terminvergabe.booking import demo, operations
+from terminvergabe.booking import availability, demo
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office, SlotClaim
 from terminvergabe.booking.schedules import counter_days
 from terminvergabe.db import db
@@ -41,7 +41,7 @@ def test_demo_office_is_realistic_and_bookable(app_ctx):
     assert dt.date(2026, 12, 24) not in days and dt.date(2026, 12, 25) not in days
 
     passport = next(s for s in office.services if s.name == "Reisepass beantragen")
-    assert operations.available_days(office, {passport.id: 2}, MONDAY_9)
+    assert availability.available_days(office, {passport.id: 2}, MONDAY_9)
 
 
 def test_loading_the_demo_twice_changes_nothing(app_ctx):

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from terminvergabe.booking import operations
+from terminvergabe.booking import availability, operations
 from terminvergabe.booking.models import AppointmentStatus, SlotClaim
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
@@ -77,23 +77,6 @@ def test_office_moves_a_booking_the_citizen_may_no_longer_change(office, now):
 
 
 # -- codes and tokens ----------------------------------------------------------------------------
-
-
-def test_booking_code_and_tokens(office, now):
-    appointment = operations.hold(
-        office, selection(office, ("Reisepass beantragen", 1)), BERLIN_10, now
-    )
-    assert len(appointment.booking_code) == operations.CODE_LENGTH
-    assert set(appointment.booking_code) <= set(operations.CODE_ALPHABET)
-    assert not set("0O1IL2Z5S8B") & set(operations.CODE_ALPHABET)
-    assert len(appointment.manage_token) * 6 >= 128  # url-safe base64: 6 bits a character
-    assert appointment.manage_token != appointment.checkin_token
-    assert operations.find_by_manage_token(appointment.manage_token) is appointment
-    assert operations.find_by_manage_token(appointment.manage_token[:-1] + "x") in (None,)
-    assert operations.find_by_manage_token(appointment.checkin_token) is None
-    assert operations.find_by_manage_token(str(appointment.id)) is None
-    typed = operations.format_booking_code(appointment.booking_code).lower().replace("-", " - ")
-    assert operations.find_by_booking_code(office, typed) is appointment
 
 
 # -- confirmation ----------------------------------------------------------------------------------
@@ -190,9 +173,9 @@ def test_cancelled_time_returns_only_after_the_cooldown(office, now):
         appointment = operations.hold(office, sel, BERLIN_10, now)
         operations.confirm(appointment, "A", f"{appointment.id}@example.org", "", now)
     operations.cancel(appointment, now)
-    assert BERLIN_10 not in operations.available_starts(office, sel, BERLIN_10.date(), now)
+    assert BERLIN_10 not in availability.available_starts(office, sel, BERLIN_10.date(), now)
     after = now + dt.timedelta(minutes=30)
-    assert BERLIN_10 in operations.available_starts(office, sel, BERLIN_10.date(), after)
+    assert BERLIN_10 in availability.available_starts(office, sel, BERLIN_10.date(), after)
     assert operations.hold(office, sel, BERLIN_10, after).status == AppointmentStatus.HELD
 
 
@@ -205,12 +188,12 @@ def test_rebooked_time_returns_only_after_the_cooldown(office, now):
         operations.confirm(appointment, "A", f"{appointment.id}@example.org", "", now)
     operations.rebook(appointment, BERLIN_10 + dt.timedelta(hours=1), now)
     during = now + dt.timedelta(minutes=29)
-    assert BERLIN_10 not in operations.available_starts(office, sel, BERLIN_10.date(), during)
+    assert BERLIN_10 not in availability.available_starts(office, sel, BERLIN_10.date(), during)
     with pytest.raises(DomainError) as refused:
         operations.hold(office, sel, BERLIN_10, during)
     assert refused.value.code == "slot_taken"
     after = now + dt.timedelta(minutes=30)
-    assert BERLIN_10 in operations.available_starts(office, sel, BERLIN_10.date(), after)
+    assert BERLIN_10 in availability.available_starts(office, sel, BERLIN_10.date(), after)
     assert operations.hold(office, sel, BERLIN_10, after).status == AppointmentStatus.HELD
 
 

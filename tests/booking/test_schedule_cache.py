@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from terminvergabe.booking import operations, schedule_cache
+from terminvergabe.booking import availability, operations, schedule_cache
 from terminvergabe.booking.models import (
     Appointment,
     AvailabilityChange,
@@ -62,7 +62,7 @@ def one_start_a_day(office):
 def ask(office_id, selection, now):
     """The free days, as a new request in this process asks for them."""
     db.session.rollback()
-    return operations.available_days(db.session.get(Office, office_id), selection, now)
+    return availability.available_days(db.session.get(Office, office_id), selection, now)
 
 
 def eight_oclock(day):
@@ -81,20 +81,20 @@ def hold_in_other_process(app, office_id, selection, day, now, minutes=None):
 def test_a_closure_restamps_the_office_and_takes_the_day_away(office, now):
     selection = {office.services[0].id: 1}
     stamp = office.schedule_stamp
-    assert WEDNESDAY in operations.available_days(office, selection, now)
+    assert WEDNESDAY in availability.available_days(office, selection, now)
     db.session.add(Closure(office=office, first_day=WEDNESDAY, last_day=WEDNESDAY))
     db.session.commit()
     assert office.schedule_stamp != stamp
-    assert WEDNESDAY not in operations.available_days(office, selection, now)
+    assert WEDNESDAY not in availability.available_days(office, selection, now)
 
 
 def test_a_change_seen_within_the_same_session_before_commit(office, now):
     """The admin's capacity check asks about a change it has not committed yet."""
     selection = {office.services[0].id: 1}
-    operations.available_starts(office, selection, TUESDAY, now)
+    availability.available_starts(office, selection, TUESDAY, now)
     for pattern in db.session.query(ShiftPattern).all():
         pattern.end_local = dt.time(10)
-    starts = operations.available_starts(office, selection, TUESDAY, now)
+    starts = availability.available_starts(office, selection, TUESDAY, now)
     assert max(starts).astimezone(office.zone).time() < dt.time(10)
     db.session.rollback()
 
@@ -107,13 +107,13 @@ def test_a_hold_in_another_process_takes_the_day_away_at_once(
     hold_in_other_process(separate_processes, office_id, selection, WEDNESDAY, now)
 
     read = []
-    real = operations.open_days
+    real = availability.open_days
 
     def recording(office, days, *args, **kwargs):
         read.extend(days)
         return real(office, days, *args, **kwargs)
 
-    monkeypatch.setattr(operations, "open_days", recording)
+    monkeypatch.setattr(availability, "open_days", recording)
     free = ask(office_id, selection, now)
     assert WEDNESDAY not in free
     assert THURSDAY in free
@@ -209,7 +209,7 @@ def test_an_uncommitted_hold_is_seen_by_its_own_transaction_only(
     assert WEDNESDAY in ask(office_id, selection, now)
     office = db.session.get(Office, office_id)
     operations.hold(office, selection, eight_oclock(WEDNESDAY), now)
-    assert WEDNESDAY not in operations.available_days(office, selection, now)
+    assert WEDNESDAY not in availability.available_days(office, selection, now)
     db.session.rollback()  # the booking fails after all: nothing of it was kept
     assert WEDNESDAY in ask(office_id, selection, now)
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from terminvergabe.booking import operations
+from terminvergabe.booking import availability, operations
 from terminvergabe.booking.models import (
     Closure,
     Counter,
@@ -68,7 +68,7 @@ def test_fronleichnam_is_a_holiday_in_nrw_but_not_in_berlin(app_ctx, bundesland,
     now = at(dt.date(2026, 6, 1), 9)
     assert (holiday_name(office, corpus_christi) is None) is open_
     assert (corpus_christi in counter_days(office, corpus_christi, corpus_christi, now)) is open_
-    days = operations.available_days(office, select(office, "Reisepass beantragen"), now)
+    days = availability.available_days(office, select(office, "Reisepass beantragen"), now)
     assert (corpus_christi in days) is open_
     assert dt.date(2026, 6, 3) in days and dt.date(2026, 6, 5) in days
 
@@ -102,7 +102,7 @@ def test_whole_day_absence_of_the_only_clerk_closes_the_day(app_ctx, now):
     office = factories.create_office(counters=1)
     db.session.add(ShiftException(staff_member=staff_of(office, 1), date=TUESDAY, kind="absence"))
     assert counter_days(office, TUESDAY, TUESDAY, now) == {}
-    assert TUESDAY not in operations.available_days(
+    assert TUESDAY not in availability.available_days(
         office, select(office, "Reisepass beantragen"), now
     )
 
@@ -119,7 +119,7 @@ def test_partial_absence_cuts_a_gap(app_ctx, now):
         )
     )
     assert staffed(office, TUESDAY, now) == {"Schalter 1": [("08:00", "09:00"), ("10:30", "12:00")]}
-    starts = operations.available_starts(
+    starts = availability.available_starts(
         office, select(office, "Personalausweis beantragen"), TUESDAY, now
     )
     assert at(TUESDAY, 8, 40) in starts  # ends at 09:00
@@ -162,10 +162,10 @@ def test_staff_skills_narrow_the_counter_skills(app_ctx, now):
     office = factories.create_office(counters=1)
     clerk = staff_of(office, 1)
     clerk.skills = [s for s in office.services if s.name == "Anmeldung einer Wohnung"]
-    assert TUESDAY in operations.available_days(
+    assert TUESDAY in availability.available_days(
         office, select(office, "Anmeldung einer Wohnung"), now
     )
-    assert operations.available_days(office, select(office, "Reisepass beantragen"), now) == []
+    assert availability.available_days(office, select(office, "Reisepass beantragen"), now) == []
 
 
 def test_only_a_counter_that_can_do_every_selected_service_is_offered(app_ctx, now):
@@ -173,7 +173,7 @@ def test_only_a_counter_that_can_do_every_selected_service_is_offered(app_ctx, n
     registry_only = db.session.query(Counter).filter_by(name="Schalter 2").one()
     registry_only.skills = [s for s in office.services if s.name == "Anmeldung einer Wohnung"]
     both = select(office, "Anmeldung einer Wohnung", "Reisepass beantragen")
-    starts = operations.available_starts(office, both, TUESDAY, now)
+    starts = availability.available_starts(office, both, TUESDAY, now)
     assert starts and all(ids == [office.counters[0].id] for ids in starts.values())
 
 
@@ -183,7 +183,7 @@ def test_only_a_counter_that_can_do_every_selected_service_is_offered(app_ctx, n
 def test_lead_time_hides_starts_that_come_too_soon(app_ctx):
     office = factories.create_office(lead_minutes=90)
     now = at(TUESDAY, 8, 55)
-    starts = operations.available_starts(
+    starts = availability.available_starts(
         office, select(office, "Anmeldung einer Wohnung"), TUESDAY, now
     )
     assert min(starts) == at(TUESDAY, 10, 30)  # 08:55 + 90 min = 10:25, next grid point
@@ -196,11 +196,11 @@ def test_horizon_and_release_time(app_ctx):
     newest = TUESDAY + dt.timedelta(days=14)
     before = at(TUESDAY, 7, 59) + dt.timedelta(seconds=59, microseconds=999999)
     assert booking_window(office, before).last_day == newest - dt.timedelta(days=1)
-    assert newest not in operations.available_days(office, sel, before)
-    assert operations.available_starts(office, sel, newest, before) == {}
+    assert newest not in availability.available_days(office, sel, before)
+    assert availability.available_starts(office, sel, newest, before) == {}
     assert booking_window(office, at(TUESDAY, 8)).last_day == newest
-    assert newest in operations.available_days(office, sel, at(TUESDAY, 8))
-    assert operations.available_starts(office, sel, newest, at(TUESDAY, 8))
+    assert newest in availability.available_days(office, sel, at(TUESDAY, 8))
+    assert availability.available_starts(office, sel, newest, at(TUESDAY, 8))
 
 
 # -- durations ---------------------------------------------------------------------------------
@@ -210,13 +210,13 @@ def test_horizon_and_release_time(app_ctx):
 def test_duration_is_the_sum_rounded_up_to_the_granularity(app_ctx, slot, expected):
     office = factories.create_office(slot_minutes=slot)
     ids = service_ids(office)
-    chosen = operations.validate_selection(
+    chosen = availability.validate_selection(
         office, {ids["Reisepass beantragen"]: 2, ids["Anmeldung einer Wohnung"]: 1}
     )
-    assert operations.selection_minutes(office, chosen) == expected
+    assert availability.selection_minutes(office, chosen) == expected
     now = at(TUESDAY - dt.timedelta(days=1), 9)
     start = min(
-        operations.available_starts(office, {s.id: q for s, q in chosen.items()}, TUESDAY, now)
+        availability.available_starts(office, {s.id: q for s, q in chosen.items()}, TUESDAY, now)
     )
     appointment = operations.hold(office, {s.id: q for s, q in chosen.items()}, start, now)
     assert appointment.end_at - appointment.start_at == dt.timedelta(minutes=expected)
@@ -259,8 +259,8 @@ def _sunday_office():
 def test_dst_sundays_have_the_right_starts(app_ctx, day, count, first, last_night):
     office, sel = _sunday_office()
     now = at(day - dt.timedelta(days=5), 12)
-    assert day in operations.available_days(office, sel, now)
-    starts = list(operations.available_starts(office, sel, day, now))
+    assert day in availability.available_days(office, sel, now)
+    starts = list(availability.available_starts(office, sel, day, now))
     assert len(starts) == count
     assert starts[0].isoformat() == first
     night = [s for s in starts if s.astimezone(BERLIN).hour < 6]

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from terminvergabe import create_app  # noqa: E402
-from terminvergabe.booking import demo  # noqa: E402
+from terminvergabe.booking import demo, demo_data  # noqa: E402
 from terminvergabe.db import db  # noqa: E402
 from terminvergabe.time import now  # noqa: E402
 
@@ -50,7 +50,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         server = serve(tmp)
         config = Path(tmp) / "schemathesis.toml"
-        config.write_text(f'[parameters]\n"path.slug" = "{demo.SLUG}"\n')
+        config.write_text(f'[parameters]\n"path.slug" = "{demo_data.SLUG}"\n')
         url = f"http://127.0.0.1:{server.server_port}/api/v1/openapi.json"
         command = [
             str(Path(sys.executable).parent / "schemathesis"),

@@ -18,7 +18,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from terminvergabe.booking import operations
+from terminvergabe.booking import availability, operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus
 from terminvergabe.citizen import openapi
 from terminvergabe.config import DEFAULTS
@@ -782,8 +782,8 @@ def free_starts(app_ctx, office):
     selection = {office.services[2].id: 1}
 
     def starts():
-        for day in operations.available_days(office, selection, now):
-            yield from sorted(operations.available_starts(office, selection, day, now))
+        for day in availability.available_days(office, selection, now):
+            yield from sorted(availability.available_starts(office, selection, day, now))
 
     return starts()
 

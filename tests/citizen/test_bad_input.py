@@ -12,7 +12,7 @@ from terminvergabe.booking.models import Appointment, AppointmentStatus
 from terminvergabe.db import db
 from terminvergabe.limiter import limiter
 from tests import factories
-from tests.citizen.test_views import TUESDAY_10, hold_via_pages, text
+from tests.citizen.pages.helpers import TUESDAY_10, hold_via_pages, text
 
 START = "2026-01-13T10:00:00+01:00"
 

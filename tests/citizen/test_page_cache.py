@@ -12,7 +12,7 @@ from terminvergabe.booking import operations, signals
 from terminvergabe.citizen import page_cache
 from terminvergabe.db import db
 from terminvergabe.params import parse_selection
-from tests.citizen.test_views import TUESDAY, TUESDAY_10, passports, starts_on, text
+from tests.citizen.pages.helpers import TUESDAY, TUESDAY_10, passports, starts_on, text
 
 SECONDS = 10
 

@@ -8,11 +8,11 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from terminvergabe.booking import operations
+from terminvergabe.booking import availability, operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
-from terminvergabe.fairness import holds, tasks, waitlist
+from terminvergabe.fairness import holds, offers, tasks, waitlist
 from terminvergabe.fairness.models import FairnessSetting, HoldClient, OfferStatus, WaitlistOffer
 from tests import factories
 from tests.booking.test_concurrency import TUESDAY_10
@@ -62,7 +62,7 @@ def race(app, *actions):
     return results, errors
 
 
-def offers():
+def all_offers():
     db.session.expire_all()
     return db.session.scalars(sa.select(WaitlistOffer).order_by(WaitlistOffer.id)).all()
 
@@ -80,7 +80,7 @@ def test_concurrent_cancellations_offer_each_time_to_a_different_citizen(app, sc
     booked_ids = [a.id for a in booked[:3]]
     _results, errors = race(app, *(cancel_action(i, now) for i in booked_ids))
     assert errors == []
-    made = offers()
+    made = all_offers()
     assert sorted(o.entry_id for o in made) == entry_ids  # one each, nobody twice
     assert len({o.start_at for o in made}) == 3  # each time to one citizen only
     assert all(o.status == OfferStatus.OPEN for o in made)
@@ -92,13 +92,13 @@ def test_more_cancellations_than_citizens(app, scarce_office, now):
     entry_ids = join_all(office, now, ["ada", "ben"])
     _results, errors = race(app, *(cancel_action(a.id, now) for a in booked))
     assert errors == []
-    made = offers()
+    made = all_offers()
     assert sorted(o.entry_id for o in made) == entry_ids
     assert len({o.start_at for o in made}) == 2
     # the two times nobody was offered are free for everyone
     free = set()
     for day in (FIRST, LAST):
-        free |= set(operations.available_starts(office, anmeldung(office), day, now))
+        free |= set(availability.available_starts(office, anmeldung(office), day, now))
     assert len(free) == 2 and not free & {o.start_at for o in made}
 
 
@@ -107,11 +107,11 @@ def test_two_clicks_on_one_claim_link_book_once(app, scarce_office, now):
     join_all(office, now, ["ada"])
     operations.cancel(db.session.get(Appointment, booked[0].id), now)
     db.session.commit()
-    (offer,) = offers()
+    (offer,) = all_offers()
     token = offer.token
     claim = (
-        lambda: waitlist.find_offer(token),
-        lambda found: waitlist.claim(found, "Ada", now).id,
+        lambda: offers.find_offer(token),
+        lambda found: offers.claim(found, "Ada", now).id,
     )
     results, errors = race(app, claim, claim)
     assert errors == []
@@ -127,20 +127,20 @@ def test_claim_racing_the_lapse_has_one_outcome(app, scarce_office, now):
     join_all(office, now, ["ada", "ben"])
     operations.cancel(db.session.get(Appointment, booked[0].id), now)
     db.session.commit()
-    (offer,) = offers()
+    (offer,) = all_offers()
     just_before = offer.expires_at - dt.timedelta(seconds=30)
     just_after = offer.expires_at + dt.timedelta(seconds=30)
     token = offer.token
     claim = (
-        lambda: waitlist.find_offer(token),
-        lambda found: waitlist.claim(found, "Ada", just_before),
+        lambda: offers.find_offer(token),
+        lambda found: offers.claim(found, "Ada", just_before),
     )
     lapse = (lambda: None, lambda _none: tasks.run(just_after))
     _results, errors = race(app, claim, lapse)
     db.session.expire_all()
     appointment = db.session.get(Appointment, offer.appointment_id)
     first = db.session.get(WaitlistOffer, offer.id)
-    to_ben = [o for o in offers() if o.id != offer.id and o.start_at == offer.start_at]
+    to_ben = [o for o in all_offers() if o.id != offer.id and o.start_at == offer.start_at]
     if appointment.status == AppointmentStatus.CONFIRMED:
         assert errors == [] and first.status == OfferStatus.CLAIMED and to_ben == []
     else:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
 
-from terminvergabe.booking import operations
+from terminvergabe.booking import codes, operations
 from terminvergabe.db import db
 from terminvergabe.notify import mails
 from terminvergabe.notify.models import OutboxMessage
@@ -29,7 +29,7 @@ def decode_svg(svg: bytes) -> str:
 
 def accepted_by_checkin(text: str):
     token = checkin_token_from_scan(text)
-    return operations.find_by_checkin_token(token) if token else None
+    return codes.find_by_checkin_token(token) if token else None
 
 
 def test_qr_in_the_mail_checks_in_the_appointment(app_ctx, mail_office, now):

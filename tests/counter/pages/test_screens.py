@@ -1,65 +1,14 @@
+"""The waiting-room display, the kiosk and the phone status page
+(terminvergabe/counter/pages/screens.py)."""
+
 import json
 
 from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import DeviceKind
 from terminvergabe.counter import checkin, tickets
-from terminvergabe.counter.models import Ticket, TicketStatus
+from terminvergabe.counter.models import Ticket
 from terminvergabe.db import db
-from tests.auth.staff import log_in
-from tests.counter.helpers import at, book, service
-
-
-def test_front_desk_checks_in_by_code_and_prints(client, office, staff, now, clock):
-    appointment = book(office, at(10), now)
-    db.session.commit()
-    log_in(client, staff["front_desk"])
-    clock(9, 50)
-    page = client.get(f"/desk/{office.id}/").get_data(as_text=True)
-    assert "Erika Mustermann" in page and 'id="checkin-code"' in page
-    response = client.post(
-        f"/desk/{office.id}/check-in", data={"code": appointment.booking_code.lower()}
-    )
-    assert response.status_code == 302
-    ticket = db.session.query(Ticket).one()
-    assert ticket.appointment_id == appointment.id
-    printed = client.get(f"/desk/{office.id}/tickets/{ticket.id}/print").get_data(as_text=True)
-    assert ticket.display_number in printed and "<svg" in printed
-    assert ticket.status_token in printed  # the QR and link lead to the phone page
-
-
-def test_front_desk_refusal_is_shown_and_changes_nothing(client, office, staff, clock):
-    log_in(client, staff["front_desk"])
-    clock(9)
-    response = client.post(
-        f"/desk/{office.id}/check-in", data={"code": "NOPE-CODE"}, follow_redirects=True
-    )
-    assert response.status_code == 200
-    assert 'role="alert"' in response.get_data(as_text=True)
-    assert db.session.query(Ticket).count() == 0
-
-
-def test_walk_in_and_counter_cycle_by_forms(client, office, staff, clock):
-    log_in(client, staff["front_desk"])
-    clock(9)
-    client.post(
-        f"/desk/{office.id}/walk-in",
-        data={"service": service(office, "Personal").id, "priority": "1"},
-    )
-    ticket = db.session.query(Ticket).one()
-    assert ticket.priority and ticket.display_number == "A-001"
-    counter = office.counters[0]
-    log_in(client, staff["clerk"])
-    base = f"/counter/{counter.id}"
-    assert client.post(f"{base}/call-next").status_code == 302
-    page = client.get(f"{base}/").get_data(as_text=True)
-    assert "A-001" in page and 'id="action-start"' in page
-    client.post(f"{base}/start")
-    passport = service(office, "Reisepass")
-    client.post(f"{base}/finish", data={f"qty-{passport.id}": "2"})
-    db.session.expire_all()
-    ticket = db.session.get(Ticket, ticket.id)
-    assert ticket.status == TicketStatus.DONE
-    assert [(s.service_id, s.quantity) for s in ticket.services_done] == [(passport.id, 2)]
+from tests.counter.helpers import at, service
 
 
 def _read_events(response, count):
@@ -150,21 +99,6 @@ def test_kiosk_walk_in_only_public_services(client, office, now, clock):
     ticket = db.session.query(Ticket).one()
     assert ticket.status_token in response.headers["Location"]
     assert ticket.display_number in client.get(response.headers["Location"]).get_data(as_text=True)
-
-
-def test_manager_creates_and_revokes_a_device(client, office, staff):
-    log_in(client, staff["office_manager"])
-    page = client.post(
-        f"/desk/{office.id}/devices", data={"name": "Wartezimmer", "kind": "display"}
-    ).get_data(as_text=True)
-    start = page.index("/display/")
-    url = page[start : page.index("<", start)]
-    assert client.get(url).status_code == 200
-    from terminvergabe.auth.models import Device
-
-    device = db.session.query(Device).one()
-    client.post(f"/desk/{office.id}/devices/{device.id}/revoke")
-    assert client.get(url).status_code == 403
 
 
 def test_revoked_display_stream_ends_at_the_next_event(client, office, now, clock):

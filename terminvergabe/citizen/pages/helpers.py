@@ -1,0 +1,81 @@
+"""What every citizen template may call: times and dates in the office's zone, the current
+page in another language, status labels."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from urllib.parse import quote, urlencode
+
+from flask import Blueprint, request
+from flask_babel import format_date, format_time, get_locale, refresh
+from flask_babel import gettext as _
+
+from terminvergabe.booking import codes
+from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
+
+
+def language_url(code: str) -> str:
+    """The current page in another language (keeps the query, e.g. the service selection)."""
+    args = request.args.to_dict()
+    args["lang"] = code
+    return quote(request.script_root + request.path) + "?" + urlencode(args)
+
+
+def local_time(instant: dt.datetime, office: Office) -> str:
+    """A start time as the office's wall clock shows it, in the reader's locale."""
+    return _wall_clock(instant, office.zone, str(get_locale()))
+
+
+@lru_cache(maxsize=8192)
+def _wall_clock(instant: dt.datetime, zone, locale: str) -> str:
+    # A day page shows dozens of times and Babel formats each slowly; the text depends only on
+    # the instant, the zone and the language (which is the current one: it is in the key).
+    return format_time(instant.astimezone(zone), "short", rebase=False)
+
+
+def local_date(instant: dt.datetime, office: Office, format: str = "full") -> str:
+    return format_date(instant.astimezone(office.zone).date(), format)
+
+
+def page_helpers() -> dict:
+    return {
+        "language_url": language_url,
+        "local_time": local_time,
+        "local_date": local_date,
+        "format_booking_code": codes.format_booking_code,
+        "status_label": status_label,
+        "appointment_chosen": appointment_chosen,
+    }
+
+
+def appointment_chosen(appointment: Appointment) -> list[tuple]:
+    """[(Service, quantity)] of an appointment in the office's order."""
+    items = sorted(appointment.items, key=lambda i: (i.service.position, i.service_id))
+    return [(item.service, item.quantity) for item in items]
+
+
+def status_label(status: str) -> str:
+    return {
+        AppointmentStatus.HELD: _("Reserved, details missing"),
+        AppointmentStatus.PENDING: _("Waiting for your email confirmation"),
+        AppointmentStatus.CONFIRMED: _("Booked"),
+        AppointmentStatus.CHECKED_IN: _("Checked in"),
+        AppointmentStatus.CALLED: _("Called"),
+        AppointmentStatus.IN_SERVICE: _("In progress"),
+        AppointmentStatus.DONE: _("Done"),
+        AppointmentStatus.CANCELLED: _("Cancelled"),
+        AppointmentStatus.EXPIRED: _("Expired"),
+        AppointmentStatus.NO_SHOW: _("Missed"),
+    }.get(status, status)
+
+
+def _choose_locale_per_request() -> None:
+    """Flask-Babel keeps the chosen locale on `g`, which outlives a request when an app context
+    was already pushed (tests, CLI): choose it again for every request."""
+    refresh()
+
+
+def init_blueprint(bp: Blueprint) -> None:
+    bp.app_context_processor(page_helpers)
+    bp.before_app_request(_choose_locale_per_request)
