@@ -48,6 +48,10 @@ class AuditEntry(db.Model):
     office_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("office.id", ondelete="CASCADE"), index=True
     )
+    # Set for what concerns a municipality as a whole (its catalogue, offices, staff).
+    municipality_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="CASCADE"), index=True
+    )
     appointment_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("appointment.id", ondelete="SET NULL"), index=True
     )
@@ -82,6 +86,7 @@ def record(
     *,
     at: dt.datetime | None = None,
     office_id: int | None = None,
+    municipality_id: int | None = None,
     actor_name: str | None = None,
     **details,
 ) -> AuditEntry:
@@ -97,6 +102,7 @@ def record(
         actor_name=(actor_name or SYSTEM)[:200],
         action=action,
         office_id=office_id or (appointment.office_id if appointment is not None else None),
+        municipality_id=municipality_id,
         appointment_id=appointment.id if appointment is not None else None,
         details={k: _plain(v) for k, v in details.items()},
     )

@@ -2,9 +2,14 @@
 
 import datetime as dt
 
+import sqlalchemy as sa
+
 from terminvergabe.booking.models import (
     Counter,
+    Municipality,
     Office,
+    OfficeMembership,
+    Offer,
     OpeningHours,
     Service,
     ShiftPattern,
@@ -36,6 +41,9 @@ def create_office(
         "cancel_deadline_minutes": 24 * 60,
     }
     values.update(overrides)
+    if "municipality" not in values:
+        # Each office in a municipality of its own unless told: its services are its own.
+        values["municipality"] = create_municipality(f"stadt-{values['slug']}")
     office = Office(**values)
     db.session.add(office)
     services = [
@@ -51,7 +59,8 @@ def create_office(
         )
     for number in range(1, counters + 1):
         counter = create_counter(office, f"Schalter {number}", skills=services, position=number)
-        staff = StaffMember(office=office, name=f"Sachbearbeitung {number}", roles="clerk")
+        staff = StaffMember(municipality=office.municipality, name=f"Sachbearbeitung {number}")
+        staff.memberships.append(OfficeMembership(office=office, roles="clerk"))
         db.session.add(staff)
         for weekday in weekdays:
             db.session.add(
@@ -67,9 +76,36 @@ def create_office(
     return office
 
 
+def create_municipality(slug: str = "koeln", **overrides) -> Municipality:
+    """The municipality with this slug, created when missing."""
+    found = db.session.scalar(sa.select(Municipality).where(Municipality.slug == slug))
+    if found is not None:
+        return found
+    values = {"slug": slug, "name": "Stadt Köln", "operator_name": "Stadt Köln"}
+    values.update(overrides)
+    municipality = Municipality(**values)
+    db.session.add(municipality)
+    return municipality
+
+
+OFFER_FIELDS = ("max_quantity", "public", "active", "ticket_prefix", "modes", "video_url")
+
+
 def create_service(office, name, duration, **overrides) -> Service:
-    service = Service(office=office, name=name, duration_minutes=duration, **overrides)
-    db.session.add(service)
+    """A catalogue service of the office's municipality (one per name), offered by the
+    office for `duration` minutes; offer fields among `overrides` go to the offer."""
+    own = {k: overrides.pop(k) for k in OFFER_FIELDS if k in overrides}
+    service = next((s for s in office.municipality.services if s.name == name), None)
+    if service is None:
+        service = Service(municipality=office.municipality, name=name, **overrides)
+    offer = Offer(
+        office=office,
+        service=service,
+        duration_minutes=duration,
+        position=overrides.get("position", 0),
+        **own,
+    )
+    db.session.add(offer)
     return service
 
 

@@ -29,10 +29,10 @@ from terminvergabe.booking.models import (
     AppointmentStatus,
     Counter,
     Office,
+    OfficeMembership,
     Service,
     ShiftException,
     ShiftPattern,
-    StaffMember,
 )
 from terminvergabe.booking.schedules import staffing
 from terminvergabe.counter.models import Call, Ticket
@@ -260,9 +260,12 @@ def _day_types(period: Range):
     own_types = set(
         db.session.scalars(
             sa.select(ShiftException.date)
-            .join(StaffMember)
+            .join(
+                OfficeMembership,
+                OfficeMembership.staff_member_id == ShiftException.staff_member_id,
+            )
             .where(
-                StaffMember.office_id == office.id,
+                OfficeMembership.office_id == office.id,
                 ShiftException.date >= period.first,
                 ShiftException.date <= period.last,
             )
@@ -367,10 +370,7 @@ def report(office: Office, first: dt.date, last: dt.date, now: dt.datetime) -> R
     period = Range(office, first, last)
     counts = appointment_counts(period)
     counts.walk_ins = walk_ins(period)
-    services = {
-        s.id: s
-        for s in db.session.scalars(sa.select(Service).where(Service.office_id == office.id))
-    }
+    services = {o.service_id: o.service for o in office.offers}
     return Report(
         period=period,
         counts=counts,

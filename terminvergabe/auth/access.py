@@ -1,8 +1,11 @@
-"""Who is asking: the logged-in staff member, their roles and office, or an authorised device.
+"""Who is asking: the logged-in staff member, their roles in each office, or an authorised
+device.
 
-`role_required(*roles)` guards staff views; `ensure_office(office_id)` refuses staff of another
-office (administrators without an office may see every office); `device_required(kind)` guards
-screens and kiosks that carry a device token in their URL.
+`role_required(*roles)` guards staff views: the member must have one of `roles` somewhere.
+`ensure_office(office_id)` then refuses unless they have one of those roles in that office;
+the administrators of the office's municipality (and of the whole installation) may see every
+office of it. `device_required(kind)` guards screens and kiosks that carry a device token in
+their URL.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ import datetime as dt
 import functools
 import hmac
 
+import sqlalchemy as sa
 from flask import abort, g, redirect, request, session, url_for
 
 from terminvergabe.auth import operations
 from terminvergabe.auth.models import Device, DeviceKind
-from terminvergabe.booking.models import Role, StaffMember
+from terminvergabe.booking.models import Office, Role, StaffMember
 from terminvergabe.db import db
 
 SESSION_KEY = "staff_id"
@@ -57,18 +61,49 @@ def _load_staff() -> StaffMember | None:
     return staff
 
 
+def is_operator(staff: StaffMember) -> bool:
+    """An administrator of the whole installation (every municipality)."""
+    return Role.ADMIN.value in staff.roles.split(",") and staff.municipality_id is None
+
+
 def is_admin(staff: StaffMember) -> bool:
-    return staff.has_role(Role.ADMIN) and staff.office_id is None
+    """An administrator of their municipality (or of the installation)."""
+    return Role.ADMIN.value in staff.roles.split(",")
 
 
-def may_access_office(staff: StaffMember, office_id: int) -> bool:
-    return is_admin(staff) or staff.office_id == office_id
+def administers(staff: StaffMember, municipality_id: int) -> bool:
+    return is_operator(staff) or (is_admin(staff) and staff.municipality_id == municipality_id)
+
+
+def may_access_office(
+    staff: StaffMember, office: Office, roles: frozenset[Role] | None = None
+) -> bool:
+    """Whether `staff` may act in `office`: as an administrator of its municipality, or with one
+    of `roles` (any role, for None) there."""
+    if administers(staff, office.municipality_id):
+        return True
+    held = staff.roles_in(office.id)
+    return bool(held & roles) if roles is not None else bool(held)
 
 
 def ensure_office(office_id: int) -> None:
+    """Refuse (403) unless the staff member may act in this office with the view's roles."""
     staff = current_staff()
-    if staff is None or not may_access_office(staff, office_id):
+    office = db.session.get(Office, office_id)
+    roles = g.get("required_roles")
+    if staff is None or office is None or not may_access_office(staff, office, roles):
         abort(403)
+
+
+def offices_of(staff: StaffMember) -> list[Office]:
+    """The offices the staff member may open, by name."""
+    query = sa.select(Office).order_by(Office.name)
+    if not is_operator(staff):
+        if is_admin(staff):
+            query = query.where(Office.municipality_id == staff.municipality_id)
+        else:
+            query = query.where(Office.id.in_(staff.office_ids))
+    return db.session.scalars(query).all()
 
 
 def _refuse_anonymous():
@@ -89,6 +124,7 @@ def role_required(*roles: Role):
                 return _refuse_anonymous()
             if not staff.has_role(*roles):
                 abort(403)
+            g.required_roles = frozenset(roles) | {Role.ADMIN}
             return view(*args, **kwargs)
 
         wrapped.required_roles = frozenset(roles)
@@ -126,6 +162,7 @@ def init_app(app) -> None:
         # g lives as long as the app context, which may span requests (tests, CLI).
         g.pop("staff", None)
         g.pop("device", None)
+        g.pop("required_roles", None)
 
     @app.context_processor
     def staff_context():

@@ -19,7 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from terminvergabe import audit, events
 from terminvergabe.auth.models import Device, DeviceKind
-from terminvergabe.booking.models import Office, Role, StaffMember
+from terminvergabe.booking.models import Municipality, Office, OfficeMembership, Role, StaffMember
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
 
@@ -64,31 +64,40 @@ def create_staff(
     roles: list[Role] | tuple[Role, ...],
     office: Office | None = None,
     actor: StaffMember | str | None = None,
+    municipality: Municipality | None = None,
 ) -> StaffMember:
+    """A staff member with a login. ADMIN makes them an administrator of `municipality` (of the
+    whole installation without one); the other roles are theirs in `office`."""
     login = normalize_login(login)
     if not login:
         raise DomainError("login_missing", _("Please enter a login name."), 422)
     if db.session.scalar(sa.select(StaffMember.id).where(StaffMember.login == login)):
         raise DomainError("login_taken", _("This login name is already taken."), 409)
-    if office is None and Role.ADMIN not in roles:
+    office_roles = [Role(r).value for r in roles if Role(r) != Role.ADMIN]
+    if office is None and office_roles:
         raise DomainError("office_missing", _("Staff members other than admins need an office."))
+    if municipality is None and office is not None:
+        municipality = office.municipality
     staff = StaffMember(
         login=login,
         name=name,
-        roles=",".join(Role(r).value for r in roles),
-        office=office,
+        roles=Role.ADMIN.value if Role.ADMIN in roles else "",
+        municipality=municipality,
         active=True,
     )
+    if office is not None:
+        staff.memberships.append(OfficeMembership(office=office, roles=",".join(office_roles)))
     set_password(staff, password)
     db.session.add(staff)
     db.session.flush()
     audit.record(
         actor,
         "staff_create",
-        office_id=staff.office_id,
+        office_id=office.id if office is not None else None,
+        municipality_id=staff.municipality_id,
         subject=name,
         login=[None, login],
-        roles=[None, staff.roles],
+        roles=[None, ",".join(Role(r).value for r in roles)],
         password=audit.CHANGED,
     )
     return staff
@@ -100,7 +109,11 @@ def change_password(
     """A new password (which logs out the member's open sessions), in the audit log."""
     set_password(staff, password)
     audit.record(
-        actor, "staff_change", office_id=staff.office_id, subject=staff.name, password=audit.CHANGED
+        actor,
+        "staff_change",
+        municipality_id=staff.municipality_id,
+        subject=staff.name,
+        password=audit.CHANGED,
     )
 
 

@@ -17,8 +17,9 @@ def _login_key() -> str:
 
 
 def home_for(staff) -> str:
-    if staff.office_id is not None and staff.has_role(Role.FRONT_DESK):
-        return url_for("counter.desk", office_id=staff.office_id)
+    """The front desk of a member who works only there, else the staff start page."""
+    if len(staff.memberships) == 1 and Role.FRONT_DESK in staff.memberships[0].role_set:
+        return url_for("counter.desk", office_id=staff.memberships[0].office_id)
     return url_for("counter.staff_home")
 
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from terminvergabe.booking import schedule_cache
-from terminvergabe.booking.models import Office, Service
+from terminvergabe.booking.models import Offer, Office, Service
 from terminvergabe.booking.schedules import booking_window, open_days
 from terminvergabe.booking.slots import appointment_minutes, first_free_start, free_starts
 from terminvergabe.booking.staffing import staffing
@@ -26,21 +26,24 @@ Selection = Mapping[int, int]  # service id -> quantity
 
 
 def validate_selection(office: Office, selection: Selection, internal: bool = False) -> dict:
-    """The selection as {Service: quantity}; refuses unknown, internal or too many services."""
-    services = {
-        s.id: s
-        for s in db.session.scalars(
-            sa.select(Service).where(Service.office_id == office.id, Service.active)
+    """The selection as {Offer: quantity}; refuses services the office does not offer, internal
+    ones (unless `internal`) and too many of one."""
+    offers = {
+        o.service_id: o
+        for o in db.session.scalars(
+            sa.select(Offer)
+            .join(Offer.service)
+            .where(Offer.office_id == office.id, Offer.active, Service.active)
         )
     }
     return {
-        services[service_id]: quantity
-        for service_id, quantity in _checked(services, selection, internal).items()
+        offers[service_id]: quantity
+        for service_id, quantity in _checked(offers, selection, internal).items()
     }
 
 
 def _checked(services: Mapping, selection: Selection, internal: bool = False) -> Selection:
-    """The selection, refused unless every service is among `services` (id -> a Service or a
+    """The selection, refused unless every service is among `services` (id -> an Offer or a
     ServiceInfo), offered to the public (or `internal`) and wanted a permitted number of times."""
     if not selection:
         raise DomainError("no_service", _("Please choose at least one service."), status=422)
@@ -74,8 +77,10 @@ def _plain_selection(office: Office, selection: Selection) -> tuple[frozenset[in
 
 
 def selection_minutes(office: Office, chosen: dict) -> int:
-    durations = {s.id: s.duration_minutes for s in chosen}
-    return appointment_minutes({s.id: q for s, q in chosen.items()}, durations, office.slot_minutes)
+    """The length of an appointment for `chosen` ({Offer: quantity})."""
+    durations = {o.service_id: o.duration_minutes for o in chosen}
+    selection = {o.service_id: q for o, q in chosen.items()}
+    return appointment_minutes(selection, durations, office.slot_minutes)
 
 
 def available_days(

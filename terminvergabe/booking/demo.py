@@ -21,6 +21,7 @@ from terminvergabe.booking.demo_data import (
     CITIZENS,
     COUNTERS,
     DEMO_EMAIL_DOMAIN,
+    MUNICIPALITY,
     OFFICE,
     OPENING_HOURS,
     SERVICES,
@@ -33,7 +34,10 @@ from terminvergabe.booking.models import (
     AppointmentStatus,
     Closure,
     Counter,
+    Municipality,
+    Offer,
     Office,
+    OfficeMembership,
     OpeningHours,
     Service,
     ShiftPattern,
@@ -64,7 +68,10 @@ def load_demo(
 
 
 def _create_office(now: dt.datetime) -> Office:
-    office = Office(**OFFICE)
+    municipality = db.session.scalar(
+        sa.select(Municipality).where(Municipality.slug == MUNICIPALITY["slug"])
+    ) or Municipality(**MUNICIPALITY)
+    office = Office(municipality=municipality, **OFFICE)
     db.session.add(office)
     services = _create_services(office)
     counters = _create_counters(office, services)
@@ -82,17 +89,22 @@ def _create_services(office: Office) -> dict[str, list[Service]]:
     by_group: dict[str, list[Service]] = {}
     for position, spec in enumerate(SERVICES, start=1):
         service = Service(
-            office=office,
+            municipality=office.municipality,
             name=spec.name,
             description=spec.description,
             what_to_bring=spec.what_to_bring,
+            position=position,
+        )
+        offer = Offer(
+            office=office,
+            service=service,
             duration_minutes=spec.minutes,
             max_quantity=spec.max_quantity,
             public=spec.public,
             position=position,
             ticket_prefix=spec.prefix,
         )
-        db.session.add(service)
+        db.session.add(offer)
         by_group.setdefault(spec.group, []).append(service)
     return by_group
 
@@ -109,7 +121,8 @@ def _create_counters(office: Office, services: dict[str, list[Service]]) -> dict
 def _create_staff(office, services, counters) -> None:
     for name, counter_name, shifts, groups in STAFF:
         skills = [s for group in groups for s in services[group]] if groups else []
-        staff = StaffMember(office=office, name=name, roles="clerk", skills=skills)
+        staff = StaffMember(municipality=office.municipality, name=name, skills=skills)
+        staff.memberships.append(OfficeMembership(office=office, roles="clerk"))
         db.session.add(staff)
         for weekday, start, end in shifts:
             db.session.add(
@@ -145,7 +158,7 @@ def book_coming_days(
 ) -> int:
     """Confirmed appointments with invented citizens on the coming open days that have none
     yet, through the same hold and confirm as a citizen's booking."""
-    services = [s for s in office.services if s.public]
+    services = office.public_offers
     days = _coming_open_days(office, now, services)
     booked = 0
     for day, share in zip(days, booked_share, strict=False):
@@ -155,8 +168,8 @@ def book_coming_days(
 
 
 def _coming_open_days(office, now, services) -> list[dt.date]:
-    registration = next(s for s in services if s.name == "Meldebescheinigung")
-    return availability.available_days(office, {registration.id: 1}, now)
+    registration = next(o for o in services if o.name == "Meldebescheinigung")
+    return availability.available_days(office, {registration.service_id: 1}, now)
 
 
 def _has_bookings(office: Office, day: dt.date) -> bool:
@@ -185,8 +198,8 @@ def _book_day(office, day, share, services, now) -> int:
 
 def _book_day_quietly(office, day, share, services, now) -> int:
     rng = random.Random(day.toordinal())  # the same demo for the same day  # noqa: S311
-    registration = next(s for s in services if s.name == "Meldebescheinigung")
-    free = availability.available_starts(office, {registration.id: 1}, day, now)
+    registration = next(o for o in services if o.name == "Meldebescheinigung")
+    free = availability.available_starts(office, {registration.service_id: 1}, day, now)
     places = sum(len(counters) for counters in free.values())
     booked = 0
     # An appointment takes about two or three places of the 10-minute grid.
@@ -204,16 +217,16 @@ def _book_day_quietly(office, day, share, services, now) -> int:
     return booked
 
 
-def _random_selection(rng: random.Random, services: list[Service]) -> dict[int, int]:
+def _random_selection(rng: random.Random, offers: list[Offer]) -> dict[int, int]:
     """Mostly one service, sometimes a family (2-3 x the same), sometimes two services."""
-    first = rng.choice(services)
+    first = rng.choice(offers)
     roll = rng.random()
     if roll < 0.15 and first.max_quantity > 1:
-        return {first.id: rng.randint(2, min(3, first.max_quantity))}
+        return {first.service_id: rng.randint(2, min(3, first.max_quantity))}
     if roll < 0.3:
-        second = rng.choice(services)
-        return {first.id: 1, second.id: 1}
-    return {first.id: 1}
+        second = rng.choice(offers)
+        return {first.service_id: 1, second.service_id: 1}
+    return {first.service_id: 1}
 
 
 STEPS: list[Step] = []

@@ -9,6 +9,17 @@ from dataclasses import dataclass
 
 SLUG = "rheinstadt-mitte"
 
+MUNICIPALITY = {
+    "slug": "rheinstadt",
+    "name": "Stadt Rheinstadt",
+    "colour": "#0b4f8a",
+    "operator_name": "Stadt Rheinstadt, Der Bürgermeister",
+    "operator_address": "Rathausplatz 1\n50999 Rheinstadt",
+    "operator_email": "buergerbuero@rheinstadt.example",
+    "operator_phone": "+49 221 12345-0",
+    "representative": "Bürgermeisterin Dr. Anna Beispiel",
+}
+
 OFFICE = {
     "slug": SLUG,
     "name": "Bürgerbüro Rheinstadt-Mitte",

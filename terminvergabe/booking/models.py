@@ -1,4 +1,11 @@
-"""Offices, counters, services, staff schedules and appointments.
+"""Municipalities, their offices and service catalogue, counters, staff and their schedules,
+and appointments.
+
+A municipality (the tenant) describes each service once in its catalogue (`Service`); an office
+offers some of them (`Offer`), with its own duration, limits and ways of holding the
+appointment (in person, by phone, by video). Everything that says which services are meant
+(skills, appointment items, tickets) names the catalogue service, so that one selection means
+the same thing at every office of the municipality.
 
 Invariant 1 (capacity is never exceeded) lives in `SlotClaim`: every held or booked appointment
 claims each 5-minute unit of its time on one counter, and a unique constraint on
@@ -63,10 +70,62 @@ class BookingRules:
     opt_in_minutes: int = 60
 
 
-class Office(db.Model):
+class Mode(enum.StrEnum):
+    """How an appointment is held."""
+
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    VIDEO = "video"
+
+
+class Municipality(db.Model):
+    """A city or district: its own start page, branding, operator data, catalogue, offices and
+    staff. Nothing of one municipality is shown to the citizens or staff of another."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    # The host name its start page answers on ("termine.rheinstadt.de"); None: only by path.
+    host: Mapped[str | None] = mapped_column(sa.String(253), unique=True)
+    # Brand colour of the header (#rrggbb, dark enough for white text) and an optional logo.
+    colour: Mapped[str] = mapped_column(sa.String(7), default="#0b4f8a")
+    logo: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    logo_type: Mapped[str] = mapped_column(sa.String(40), default="")
+    # Operator data of the imprint, the privacy notice and the accessibility statement.
+    operator_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    operator_address: Mapped[str] = mapped_column(sa.Text, default="")
+    operator_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    operator_phone: Mapped[str] = mapped_column(sa.String(50), default="")
+    representative: Mapped[str] = mapped_column(sa.String(200), default="")
+    privacy_officer: Mapped[str] = mapped_column(sa.Text, default="")
+    supervisory_authority: Mapped[str] = mapped_column(sa.Text, default="")
+    accessibility_contact: Mapped[str] = mapped_column(sa.Text, default="")
+    # Origins of city portals that may show its pages in a frame (space-separated).
+    frame_ancestors: Mapped[str] = mapped_column(sa.String(1000), default="")
+
+    offices: Mapped[list[Office]] = relationship(
+        back_populates="municipality", order_by="Office.name"
+    )
+    services: Mapped[list[Service]] = relationship(
+        back_populates="municipality", order_by="Service.position"
+    )
+
+    __table_args__ = (sa.CheckConstraint("length(colour) = 7", name="colour"),)
+
+
+class Office(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="CASCADE"), index=True
+    )
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    # Part of town ("Innenstadt"), for narrowing a search across offices.
+    district: Mapped[str] = mapped_column(sa.String(100), default="")
+    directions: Mapped[str] = mapped_column(sa.Text, default="")  # how to get there
+    step_free: Mapped[bool] = mapped_column(default=False)
+    accessibility_note: Mapped[str] = mapped_column(sa.Text, default="")
+    public: Mapped[bool] = mapped_column(default=True)  # listed on the start page
     street: Mapped[str] = mapped_column(sa.String(200), default="")
     postcode: Mapped[str] = mapped_column(sa.String(10), default="")
     city: Mapped[str] = mapped_column(sa.String(100), default="")
@@ -89,11 +148,12 @@ class Office(db.Model):
     # every process sees a new stamp and stops using its cached staffing.
     schedule_stamp: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(8))
 
+    municipality: Mapped[Municipality] = relationship(back_populates="offices")
     counters: Mapped[list[Counter]] = relationship(
         back_populates="office", order_by="Counter.position"
     )
-    services: Mapped[list[Service]] = relationship(
-        back_populates="office", order_by="Service.position"
+    offers: Mapped[list[Offer]] = relationship(
+        back_populates="office", order_by="Offer.position, Offer.id"
     )
 
     __table_args__ = (
@@ -128,8 +188,20 @@ class Office(db.Model):
         return ", ".join(p for p in (self.street, f"{self.postcode} {self.city}".strip()) if p)
 
     @property
-    def public_services(self) -> list[Service]:
-        return [s for s in self.services if s.public and s.active]
+    def active_offers(self) -> list[Offer]:
+        return [o for o in self.offers if o.active and o.service.active]
+
+    @property
+    def public_offers(self) -> list[Offer]:
+        return [o for o in self.active_offers if o.public]
+
+    @property
+    def services(self) -> list[Service]:
+        """The catalogue services this office offers (active or not), in its order."""
+        return [o.service for o in self.offers]
+
+    def offer_of(self, service_id: int) -> Offer | None:
+        return next((o for o in self.offers if o.service_id == service_id), None)
 
 
 class Counter(db.Model):
@@ -146,26 +218,81 @@ class Counter(db.Model):
 
 
 class Service(db.Model):
+    """A catalogue service of a municipality, described once for all its offices."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    office_id: Mapped[int] = mapped_column(sa.ForeignKey("office.id", ondelete="CASCADE"))
+    municipality_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     what_to_bring: Mapped[str] = mapped_column(sa.Text, default="")
-    duration_minutes: Mapped[int]
     leika_id: Mapped[str | None] = mapped_column(sa.String(20))
+    # Fee in cent where it is fixed; the note says what varies ("unter 24 Jahren 22,80 €").
+    fee_cents: Mapped[int | None]
+    fee_note: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Other words citizens search for, one per line ("Perso", "Ausweis").
+    synonyms: Mapped[str] = mapped_column(sa.Text, default="")
+    # {"en": {"name": …, "description": …, "what_to_bring": …}, …}: shown instead of the German
+    # text where present.
+    translations: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    municipality: Mapped[Municipality] = relationship(back_populates="services")
+    offers: Mapped[list[Offer]] = relationship(back_populates="service")
+
+    __table_args__ = (
+        sa.UniqueConstraint("municipality_id", "leika_id"),
+        sa.CheckConstraint("fee_cents IS NULL OR fee_cents >= 0", name="fee"),
+    )
+
+    def text(self, field: str, locale: str) -> str:
+        """`name`, `description` or `what_to_bring` in `locale` where translated, else German."""
+        translated = (self.translations or {}).get(locale[:2], {}).get(field)
+        return translated or getattr(self, field)
+
+    @property
+    def synonym_list(self) -> list[str]:
+        return [line.strip() for line in self.synonyms.splitlines() if line.strip()]
+
+
+class Offer(db.Model):
+    """An office offering a catalogue service: its own duration and limits, and how the
+    appointment can be held."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("office.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("service.id", ondelete="CASCADE"))
+    duration_minutes: Mapped[int]
     max_quantity: Mapped[int] = mapped_column(default=1)
     public: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
     # Letter that starts walk-in ticket numbers of this service's group ("A-042").
     ticket_prefix: Mapped[str] = mapped_column(sa.String(3), default="A")
+    # Comma-separated Mode values, in the order offered.
+    modes: Mapped[str] = mapped_column(sa.String(40), default=Mode.IN_PERSON.value)
+    # The video room citizens join (the office's video service), for Mode.VIDEO.
+    video_url: Mapped[str] = mapped_column(sa.String(500), default="")
 
-    office: Mapped[Office] = relationship(back_populates="services")
+    office: Mapped[Office] = relationship(back_populates="offers")
+    service: Mapped[Service] = relationship(back_populates="offers", lazy="joined")
 
     __table_args__ = (
+        sa.UniqueConstraint("office_id", "service_id"),
         sa.CheckConstraint("duration_minutes > 0", name="duration_positive"),
         sa.CheckConstraint("max_quantity >= 1", name="max_quantity_positive"),
+        sa.CheckConstraint("modes <> ''", name="modes"),
     )
+
+    @property
+    def mode_list(self) -> list[Mode]:
+        return [Mode(m) for m in self.modes.split(",") if m]
+
+    @property
+    def name(self) -> str:
+        return self.service.name
 
 
 class Role(enum.StrEnum):
@@ -176,24 +303,62 @@ class Role(enum.StrEnum):
 
 
 class StaffMember(db.Model):
+    """A person with a login. `roles` holds what they may do in the whole municipality (admin);
+    what they may do in an office is in their memberships. An administrator without a
+    municipality looks after the whole installation (a data centre's operator)."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    # None for administrators who look after every office.
-    office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("office.id", ondelete="CASCADE"))
+    municipality_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(sa.String(200))
     login: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     roles: Mapped[str] = mapped_column(sa.String(200), default="")  # comma-separated Role values
     active: Mapped[bool] = mapped_column(default=True)
 
-    office: Mapped[Office | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+    memberships: Mapped[list[OfficeMembership]] = relationship(
+        back_populates="staff_member", cascade="all, delete-orphan"
+    )
     skills: Mapped[list[Service]] = relationship(secondary=staff_skill)
 
     @property
     def role_set(self) -> frozenset[Role]:
-        return frozenset(Role(r) for r in self.roles.split(",") if r)
+        """Every role the member has, in the municipality or in any office."""
+        found = {Role(r) for r in self.roles.split(",") if r}
+        for membership in self.memberships:
+            found |= membership.role_set
+        return frozenset(found)
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.role_set & set(roles))
+
+    @property
+    def office_ids(self) -> list[int]:
+        return [m.office_id for m in self.memberships]
+
+    def roles_in(self, office_id: int) -> frozenset[Role]:
+        return next((m.role_set for m in self.memberships if m.office_id == office_id), frozenset())
+
+
+class OfficeMembership(db.Model):
+    """A staff member working in an office, with their roles there."""
+
+    staff_member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("staff_member.id", ondelete="CASCADE"), primary_key=True
+    )
+    office_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("office.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    roles: Mapped[str] = mapped_column(sa.String(200), default="")  # comma-separated Role values
+
+    staff_member: Mapped[StaffMember] = relationship(back_populates="memberships")
+    office: Mapped[Office] = relationship()
+
+    @property
+    def role_set(self) -> frozenset[Role]:
+        return frozenset(Role(r) for r in self.roles.split(",") if r)
 
 
 class ShiftPattern(db.Model):
@@ -292,6 +457,7 @@ class Appointment(db.Model):
     citizen_name: Mapped[str] = mapped_column(sa.String(200), default="")
     citizen_email: Mapped[str] = mapped_column(sa.String(254), default="", index=True)
     citizen_phone: Mapped[str] = mapped_column(sa.String(50), default="")
+    mode: Mapped[str] = mapped_column(sa.String(10), default=Mode.IN_PERSON.value)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     hold_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -312,6 +478,7 @@ class Appointment(db.Model):
             " 'done', 'cancelled', 'expired', 'no_show')",
             name="status",
         ),
+        sa.CheckConstraint("mode IN ('in_person', 'phone', 'video')", name="mode"),
         sa.Index("ix_appointment_office_status_start", "office_id", "status", "start_at"),
         # Busy times of a range of days (booking/schedules.py) from the index alone.
         sa.Index(

@@ -103,7 +103,7 @@ def _new_appointment(
             locale=locale,
             created_at=now,
             hold_expires_at=hold_expires_at,
-            items=[AppointmentItem(service=s, quantity=q) for s, q in chosen.items()],
+            items=[AppointmentItem(service=o.service, quantity=q) for o, q in chosen.items()],
         )
         lifecycle.begin(appointment)
         try:

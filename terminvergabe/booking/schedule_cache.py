@@ -25,7 +25,9 @@ from terminvergabe.booking.models import (
     AvailabilityChange,
     Closure,
     Counter,
+    Offer,
     Office,
+    OfficeMembership,
     OpeningHours,
     Service,
     ShiftException,
@@ -51,18 +53,26 @@ def clear() -> None:
     _known.clear()
 
 
-def _office_of(session: Session, obj) -> Office | None:
+def _offices_of(session: Session, obj) -> set[Office]:
+    """The offices whose staffing `obj` is part of."""
     if isinstance(obj, Office):
-        return obj
-    if isinstance(obj, Counter | Service | OpeningHours | Closure | StaffMember):
-        return obj.office or (obj.office_id and session.get(Office, obj.office_id))
+        return {obj}
+    if isinstance(obj, Counter | Offer | OpeningHours | Closure | OfficeMembership):
+        office = obj.office or (obj.office_id and session.get(Office, obj.office_id))
+        return {office} if office else set()
+    if isinstance(obj, Service):
+        return {offer.office for offer in obj.offers if offer.office is not None}
+    if isinstance(obj, StaffMember):
+        return {m.office for m in obj.memberships if m.office is not None}
     if isinstance(obj, ShiftPattern):
         counter = obj.counter or session.get(Counter, obj.counter_id)
-        return _office_of(session, counter) if counter else None
+        return _offices_of(session, counter) if counter else set()
     if isinstance(obj, ShiftException):
         staff = obj.staff_member or session.get(StaffMember, obj.staff_member_id)
-        return _office_of(session, staff) if staff else None
-    return None
+        found = _offices_of(session, staff) if staff else set()
+        counter = obj.counter_id and session.get(Counter, obj.counter_id)
+        return found | ({counter.office} if counter else set())
+    return set()
 
 
 @event.listens_for(Session, "before_flush")
@@ -72,8 +82,8 @@ def _restamp_changed_offices(session: Session, flush_context, instances) -> None
         for obj in chain(session.new, session.dirty, session.deleted)
         if obj in session.new or obj in session.deleted or session.is_modified(obj)
     ]
-    offices = {_office_of(session, obj) for obj in changed}
-    for office in offices - {None}:
+    offices = set().union(*(_offices_of(session, obj) for obj in changed))
+    for office in offices:
         office.schedule_stamp = secrets.token_hex(8)
 
 

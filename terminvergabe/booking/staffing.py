@@ -18,7 +18,9 @@ from terminvergabe.booking import schedule_cache
 from terminvergabe.booking.models import (
     Closure,
     Counter,
+    Offer,
     Office,
+    OfficeMembership,
     OpeningHours,
     Service,
     ShiftException,
@@ -93,9 +95,9 @@ def _wall_to_utc(day: dt.date, wall: dt.time, zone) -> dt.datetime:
 
 @dataclass(frozen=True)
 class ServiceInfo:
-    """An active service of the office as plain data (what choosing it needs)."""
+    """A service the office offers (its offer, as plain data: what choosing it needs)."""
 
-    id: int
+    id: int  # the catalogue service
     name: str
     duration_minutes: int
     max_quantity: int
@@ -186,7 +188,15 @@ def _shift_patterns(counter_ids: list[int]) -> list[_Row]:
     ]
 
 
-def _shift_exceptions(office: Office) -> dict[dt.date, list[_Row]]:
+def _staff_of(office: Office, counter_ids: list[int]) -> sa.Select:
+    """The ids of the office's staff: its members, and whoever has shifts at its counters."""
+    return sa.union(
+        sa.select(OfficeMembership.staff_member_id).where(OfficeMembership.office_id == office.id),
+        sa.select(ShiftPattern.staff_member_id).where(ShiftPattern.counter_id.in_(counter_ids)),
+    )
+
+
+def _shift_exceptions(office: Office, counter_ids: list[int]) -> dict[dt.date, list[_Row]]:
     exceptions = defaultdict(list)
     for row in db.session.execute(
         sa.select(
@@ -198,18 +208,18 @@ def _shift_exceptions(office: Office) -> dict[dt.date, list[_Row]]:
             ShiftException.end_local,
         )
         .join(StaffMember)
-        .where(StaffMember.office_id == office.id, StaffMember.active)
+        .where(StaffMember.id.in_(_staff_of(office, counter_ids)), StaffMember.active)
     ):
         exceptions[row.date].append(_Row(**row._asdict()))
     return exceptions
 
 
-def _staff_skills(office: Office) -> dict[int, frozenset[int]]:
+def _staff_skills(office: Office, counter_ids: list[int]) -> dict[int, frozenset[int]]:
     return {
         staff.id: frozenset(s.id for s in staff.skills)
         for staff in db.session.scalars(
             sa.select(StaffMember)
-            .where(StaffMember.office_id == office.id)
+            .where(StaffMember.id.in_(_staff_of(office, counter_ids)))
             .options(selectinload(StaffMember.skills))
         )
     }
@@ -242,10 +252,12 @@ def _services(office: Office) -> dict[int, ServiceInfo]:
             sa.select(
                 Service.id,
                 Service.name,
-                Service.duration_minutes,
-                Service.max_quantity,
-                Service.public,
-            ).where(Service.office_id == office.id, Service.active)
+                Offer.duration_minutes,
+                Offer.max_quantity,
+                Offer.public,
+            )
+            .join(Offer.service)
+            .where(Offer.office_id == office.id, Offer.active, Service.active)
         )
     }
 
@@ -260,8 +272,8 @@ def load_staffing(office: Office) -> Staffing:
         counter_ids=counter_ids,
         counter_skills={c.id: frozenset(s.id for s in c.skills) for c in counters},
         patterns=_shift_patterns(counter_ids),
-        exceptions=_shift_exceptions(office),
-        staff_skills=_staff_skills(office),
+        exceptions=_shift_exceptions(office, counter_ids),
+        staff_skills=_staff_skills(office, counter_ids),
         hours=_opening_hours(office),
         closures=_closures(office),
         services=_services(office),

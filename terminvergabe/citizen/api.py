@@ -53,7 +53,7 @@ def offices():
 @bp.get("/offices/<slug>/services")
 def services(slug: str):
     office = _office(slug)
-    services = [_service_json(s) for s in office.public_services]
+    services = [_service_json(o) for o in office.public_offers]
     return jsonify(dump(schemas.ServiceList(office=office.slug, services=services)))
 
 
@@ -343,13 +343,14 @@ def _office_json(office: Office) -> dict:
     }
 
 
-def _service_json(service) -> dict:
+def _service_json(offer) -> dict:
+    service = offer.service
     return {
         "id": service.id,
         "name": service.name,
         "description": service.description,
-        "duration_minutes": service.duration_minutes,
-        "max_quantity": service.max_quantity,
+        "duration_minutes": offer.duration_minutes,
+        "max_quantity": offer.max_quantity,
         "leika_id": service.leika_id,
         "what_to_bring": service.what_to_bring,
     }
@@ -360,7 +361,7 @@ def _selection_json(office: Office, selection: dict[int, int]) -> dict:
     return {
         "office": office.slug,
         "time_zone": office.time_zone,
-        "services": [{"id": s.id, "quantity": q} for s, q in chosen.items()],
+        "services": [{"id": o.service_id, "quantity": q} for o, q in chosen.items()],
         "duration_minutes": availability.selection_minutes(office, chosen),
     }
 

@@ -14,12 +14,11 @@ from terminvergabe.booking.models import (
     Appointment,
     AppointmentStatus,
     Office,
-    Service,
     StaffMember,
 )
 from terminvergabe.counter import tickets, waiting
 from terminvergabe.counter.models import LatePolicy, Ticket, TicketKind
-from terminvergabe.db import db, lock_row
+from terminvergabe.db import lock_row
 from terminvergabe.errors import DomainError
 from terminvergabe.notify.qr import checkin_token_from_scan
 from terminvergabe.time import local_date
@@ -111,14 +110,14 @@ def walk_in(
     staff: StaffMember | None = None,
     actor_name: str | None = None,
 ) -> Ticket:
-    service = db.session.get(Service, service_id) if service_id else None
+    offer = office.offer_of(service_id) if isinstance(service_id, int) else None
     if (
-        service is None
-        or service.office_id != office.id
-        or not service.active
-        or (public_only and not service.public)
+        offer is None
+        or not (offer.active and offer.service.active)
+        or (public_only and not offer.public)
     ):
         raise DomainError("unknown_service", _("This service is not offered here."), 422)
+    service = offer.service
     ticket = tickets.issue(
         office, service, TicketKind.WALK_IN, now, priority=priority, locale=locale
     )

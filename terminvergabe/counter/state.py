@@ -81,7 +81,7 @@ def counter_screen(counter: Counter, now: dt.datetime) -> dict:
         "current": waiting.active_ticket(counter),
         "queue": waiting.counter_order(counter, now),
         "waiting": waiting_count(office, now),
-        "services": [s for s in office.services if s.active],
+        "services": [o.service for o in office.active_offers],
         "counters": [c for c in office.counters if c.active and c.id != counter.id],
         "now": now,
     }
@@ -115,7 +115,7 @@ def desk(office: Office, now: dt.datetime) -> dict:
         "appointments": appointments,
         "tickets": open_tickets,
         "waiting": sum(t.status == TicketStatus.WAITING for t in open_tickets),
-        "services": [s for s in office.services if s.active],
+        "offers": office.active_offers,
     }
 
 
@@ -136,7 +136,8 @@ def _recent_service_times(office: Office, now: dt.datetime) -> list[dt.timedelta
 
 
 def typical_minutes(office: Office, service_id: int, now: dt.datetime) -> float:
-    default = next((s.duration_minutes for s in office.services if s.id == service_id), 10)
+    offer = office.offer_of(service_id)
+    default = offer.duration_minutes if offer else 10
     return queue.typical_service_minutes(_recent_service_times(office, now), default)
 
 
@@ -174,7 +175,7 @@ def office_queue(office: Office, now: dt.datetime) -> OfficeQueue:
             (c.id, frozenset(s.id for s in c.skills)) for c in office.counters if c.active
         ],
         recent=_recent_service_times(office, now),
-        default_minutes={s.id: s.duration_minutes for s in office.services},
+        default_minutes={o.service_id: o.duration_minutes for o in office.offers},
     )
 
 

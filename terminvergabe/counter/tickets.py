@@ -99,7 +99,8 @@ def issue(
 ) -> Ticket:
     """A new ticket in the queue (check-in and walk-in)."""
     day = local_date(now, office.zone)
-    prefix = service.ticket_prefix or "A"
+    offer = office.offer_of(service.id)
+    prefix = (offer.ticket_prefix if offer else "") or "A"
     due_at = appointment.start_at if kind == TicketKind.APPOINTMENT and appointment else now
     ticket = Ticket(
         office=office,
@@ -258,7 +259,7 @@ def finish(
     """Done; `services` (service id -> quantity) records what was actually done."""
     _own(ticket, counter, Verb.FINISH)
     services = services or booked_services(ticket)
-    known = {s.id for s in ticket.office.services}
+    known = {o.service_id for o in ticket.office.offers}
     if any(service_id not in known or quantity < 1 for service_id, quantity in services.items()):
         raise DomainError("unknown_service", _("This service is not offered here."), 422)
     record_services(ticket, services)
@@ -308,7 +309,7 @@ def transfer(
     _own(ticket, counter, Verb.TRANSFER)
     office = ticket.office
     if service_id is not None:
-        if service_id not in {s.id for s in office.services if s.active}:
+        if service_id not in {o.service_id for o in office.active_offers}:
             raise DomainError("unknown_service", _("This service is not offered here."), 422)
         ticket.service_id = service_id
     target = None

@@ -180,5 +180,5 @@ def expire_entries(now: dt.datetime) -> int:
 
 def entry_selection_names(entry: WaitlistEntry) -> list[tuple[str, int]]:
     selection = parse_selection(entry.selection)
-    names = {s.id: s.name for s in entry.office.services}
+    names = {o.service_id: o.name for o in entry.office.offers}
     return [(names.get(sid, "?"), qty) for sid, qty in sorted(selection.items())]

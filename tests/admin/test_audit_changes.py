@@ -85,12 +85,13 @@ def test_counter_and_service_changes(client, office, manager, now):
     }
 
     service = db.session.get(Service, services["Reisepass beantragen"])
+    offer = office.offer_of(service.id)
     data = {
         "name": service.name,
         "duration_minutes": "30",
-        "max_quantity": str(service.max_quantity),
-        "ticket_prefix": service.ticket_prefix,
-        "position": str(service.position),
+        "max_quantity": str(offer.max_quantity),
+        "ticket_prefix": offer.ticket_prefix,
+        "position": str(offer.position),
         "public": "y",
         "active": "y",
         "description": "Neu beschrieben",

@@ -116,8 +116,10 @@ def test_add_service(client, office, manager):
     )
     assert response.status_code == 302
     service = db.session.scalar(sa.select(Service).where(Service.name == "Führungszeugnis"))
-    assert (service.duration_minutes, service.max_quantity, service.ticket_prefix) == (15, 2, "F")
-    assert service.public and service.what_to_bring == "Personalausweis"
+    offer = office.offer_of(service.id)
+    assert (offer.duration_minutes, offer.max_quantity, offer.ticket_prefix) == (15, 2, "F")
+    assert offer.public and service.what_to_bring == "Personalausweis"
+    assert service.municipality_id == office.municipality_id
 
 
 def test_closure_without_bookings_is_saved_at_once(client, office, manager):
@@ -326,7 +328,8 @@ def test_add_staff_member_with_roles(client, office, manager):
     from terminvergabe.booking.models import StaffMember
 
     member = db.session.scalar(sa.select(StaffMember).where(StaffMember.login == "neu"))
-    assert member.roles == "clerk,front_desk" and member.office_id == office.id
+    assert member.roles_in(office.id) == {"clerk", "front_desk"} and member.roles == ""
+    assert member.municipality_id == office.municipality_id
 
 
 def test_manager_cannot_grant_admin(client, office, manager):

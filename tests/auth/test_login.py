@@ -40,7 +40,7 @@ def test_login_page_renders(client):
 def test_login_and_logout(client, staff):
     response = post_login(client, "Front_Desk ", PASSWORD)
     assert response.status_code == 302
-    office_id = staff["front_desk"].office_id
+    office_id = staff["front_desk"].office_ids[0]
     assert response.headers["Location"].endswith(f"/desk/{office_id}/")
     assert client.get(f"/desk/{office_id}/").status_code == 200
     assert client.post("/staff/logout").status_code == 302

@@ -22,8 +22,8 @@ def test_demo_office_is_realistic_and_bookable(app_ctx):
     db.session.commit()
     assert office.bundesland == "NW" and office.time_zone == "Europe/Berlin"
     assert len(office.counters) == 6
-    assert len(office.public_services) == 12
-    assert all(s.what_to_bring for s in office.public_services)
+    assert len(office.public_offers) == 12
+    assert all(o.service.what_to_bring for o in office.public_offers)
     assert booked > 20
     assert _count(Appointment, Appointment.status == AppointmentStatus.CONFIRMED) == booked
     # Every confirmed appointment holds its time for good; none overlaps another.

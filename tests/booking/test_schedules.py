@@ -242,9 +242,9 @@ def _sunday_office():
             end_local=dt.time(12),
         )
     )
-    service = office.services[0]
-    service.duration_minutes = 30
-    return office, {service.id: 1}
+    offer = office.offers[0]
+    offer.duration_minutes = 30
+    return office, {offer.service_id: 1}
 
 
 @pytest.mark.parametrize(

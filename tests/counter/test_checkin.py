@@ -56,7 +56,7 @@ def test_check_in_by_code_or_token_only_in_own_office(office, booked, now):
 
 def test_walk_in_numbers_count_per_prefix_and_day(office):
     passport = service(office, "Reisepass")
-    passport.ticket_prefix = "B"
+    office.offer_of(passport.id).ticket_prefix = "B"
     first = checkin.walk_in(office, service(office, "Personal").id, at(9))
     second = checkin.walk_in(office, service(office, "Personal").id, at(9, 1))
     other = checkin.walk_in(office, passport.id, at(9, 2))
@@ -71,7 +71,7 @@ def test_walk_in_numbers_count_per_prefix_and_day(office):
 
 def test_walk_in_refuses_foreign_or_internal_service_at_kiosk(office):
     internal = service(office, "Anmeldung")
-    internal.public = False
+    office.offer_of(internal.id).public = False
     with pytest.raises(DomainError):
         checkin.walk_in(office, internal.id, at(9), public_only=True)
     assert checkin.walk_in(office, internal.id, at(9)).status == TicketStatus.WAITING

@@ -16,7 +16,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from terminvergabe.admin import capacity
 from terminvergabe.admin.operations import CANCEL, Resolution, apply_change, delete_row
 from terminvergabe.auth.access import current_staff, ensure_office, role_required
-from terminvergabe.booking.models import Counter, Office, Role, Service, StaffMember
+from terminvergabe.booking.models import Counter, Offer, Office, OfficeMembership, Role, StaffMember
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
 from terminvergabe.time import now
@@ -37,17 +37,21 @@ def get_office(office_id: int) -> Office:
 def owned(model, object_id: int, office: Office):
     """A row of `model` that belongs to `office`, else 404 (never another office's row)."""
     row = db.session.get(model, object_id)
-    owner = getattr(row, "office_id", None)
-    if row is not None and owner is None and hasattr(row, "staff_member"):
-        owner = row.staff_member.office_id
-    if row is None or owner != office.id:
+    if isinstance(row, StaffMember):
+        offices = row.office_ids
+    elif hasattr(row, "office_id"):
+        offices = [row.office_id]
+    elif row is not None:  # a shift exception: of the offices its staff member works in
+        offices = row.staff_member.office_ids
+    if row is None or office.id not in offices:
         abort(404)
     return row
 
 
-def office_services(office: Office) -> list[Service]:
+def office_offers(office: Office) -> list[Offer]:
+    """The office's offers, in its order."""
     return db.session.scalars(
-        sa.select(Service).where(Service.office_id == office.id).order_by(Service.position)
+        sa.select(Offer).where(Offer.office_id == office.id).order_by(Offer.position, Offer.id)
     ).all()
 
 
@@ -59,7 +63,10 @@ def office_counters(office: Office) -> list[Counter]:
 
 def office_staff(office: Office) -> list[StaffMember]:
     return db.session.scalars(
-        sa.select(StaffMember).where(StaffMember.office_id == office.id).order_by(StaffMember.name)
+        sa.select(StaffMember)
+        .join(OfficeMembership)
+        .where(OfficeMembership.office_id == office.id)
+        .order_by(StaffMember.name)
     ).all()
 
 

@@ -15,7 +15,7 @@ from terminvergabe.admin.views.common import (
     get_office,
     manager_required,
     office_counters,
-    office_services,
+    office_offers,
     owned,
     save_safely,
 )
@@ -27,7 +27,9 @@ from terminvergabe.time import now
 
 def _counter_form(office, counter=None):
     form = forms.CounterForm(obj=counter)
-    form.skills.choices = forms.office_choices((s.id, s.name) for s in office_services(office))
+    form.skills.choices = forms.office_choices(
+        (o.service_id, o.name) for o in office_offers(office)
+    )
     if counter is not None and not form.is_submitted():
         form.skills.data = [s.id for s in counter.skills]
     return form
@@ -42,7 +44,7 @@ def _apply_counter(counter: Counter | None, form, office: Office, action: str):
             "name": form.name.data.strip(),
             "position": form.position.data,
             "active": form.active.data,
-            "skills": [s for s in office_services(office) if s.id in wanted],
+            "skills": [o.service for o in office_offers(office) if o.service_id in wanted],
         }
         row = counter or Counter(office=office)
         save_row(row, values, current_staff(), action, office.id, now(), subject=values["name"])

@@ -3,7 +3,6 @@ appointment cancelled by the office."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -18,9 +17,8 @@ from terminvergabe.admin.views.common import (
     manager_required,
     owned,
 )
-from terminvergabe.auth.access import current_staff, is_admin
-from terminvergabe.booking.models import Appointment, Office
-from terminvergabe.db import db
+from terminvergabe.auth.access import current_staff, is_admin, may_access_office, offices_of
+from terminvergabe.booking.models import Appointment, Role
 from terminvergabe.time import now
 
 
@@ -28,9 +26,10 @@ from terminvergabe.time import now
 @manager_required
 def index():
     staff = current_staff()
-    if not is_admin(staff):
-        return redirect(url_for("admin.office", office_id=staff.office_id))
-    offices = db.session.scalars(sa.select(Office).order_by(Office.name)).all()
+    managed = frozenset({Role.OFFICE_MANAGER})
+    offices = [o for o in offices_of(staff) if may_access_office(staff, o, managed)]
+    if len(offices) == 1 and not is_admin(staff):
+        return redirect(url_for("admin.office", office_id=offices[0].id))
     return render_template("admin/index.html", offices=offices)
 
 

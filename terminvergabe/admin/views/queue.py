@@ -12,7 +12,7 @@ from terminvergabe.admin.views.common import (
     form_page,
     get_office,
     manager_required,
-    office_services,
+    office_offers,
 )
 from terminvergabe.auth.access import current_staff
 from terminvergabe.counter.models import QueueSettings
@@ -39,4 +39,4 @@ def queue_settings(office_id):
         values = {name: getattr(form, name).data for name in QUEUE_FIELDS}
         save_row(settings, values, current_staff(), "queue_settings", office.id, now())
         return done(_("The queue rules were saved."), "admin.queue_settings", office)
-    return form_page("admin/queue.html", office, form, services=office_services(office))
+    return form_page("admin/queue.html", office, form, services=office_offers(office))

@@ -20,7 +20,13 @@ from terminvergabe.admin.views.common import (
     save_safely,
 )
 from terminvergabe.auth.access import current_staff
-from terminvergabe.booking.models import Counter, ShiftException, ShiftPattern, StaffMember
+from terminvergabe.booking.models import (
+    Counter,
+    OfficeMembership,
+    ShiftException,
+    ShiftPattern,
+    StaffMember,
+)
 from terminvergabe.db import db
 from terminvergabe.time import local_date, now
 
@@ -46,15 +52,15 @@ def _shift_forms(office):
 def _shift_page(office, pattern, exception, status=200):
     patterns = db.session.scalars(
         sa.select(ShiftPattern)
-        .join(StaffMember)
-        .where(StaffMember.office_id == office.id)
+        .join(Counter)
+        .where(Counter.office_id == office.id)
         .order_by(ShiftPattern.weekday, ShiftPattern.start_local)
     ).all()
     exceptions = db.session.scalars(
         sa.select(ShiftException)
-        .join(StaffMember)
+        .join(OfficeMembership, OfficeMembership.staff_member_id == ShiftException.staff_member_id)
         .where(
-            StaffMember.office_id == office.id,
+            OfficeMembership.office_id == office.id,
             ShiftException.date >= local_date(now(), office.zone),
         )
         .order_by(ShiftException.date)

@@ -1,4 +1,5 @@
-"""Staff members of an office: name, login, roles, services, password."""
+"""Staff members of an office: name, login, their roles in this office, services, password.
+The administrator role is the member's in the whole municipality."""
 
 from __future__ import annotations
 
@@ -15,14 +16,14 @@ from terminvergabe.admin.views.common import (
     form_page,
     get_office,
     manager_required,
-    office_services,
+    office_offers,
     office_staff,
     owned,
     save_safely,
 )
 from terminvergabe.auth import operations as auth_operations
 from terminvergabe.auth.access import current_staff, is_admin
-from terminvergabe.booking.models import Office, StaffMember
+from terminvergabe.booking.models import Office, OfficeMembership, Role, StaffMember
 from terminvergabe.db import db
 from terminvergabe.time import now
 
@@ -30,10 +31,13 @@ from terminvergabe.time import now
 def _staff_form(office, member=None):
     form = forms.StaffForm(obj=member)
     form.set_role_choices(may_grant_admin=is_admin(current_staff()))
-    form.skills.choices = forms.office_choices((s.id, s.name) for s in office_services(office))
+    form.skills.choices = forms.office_choices(
+        (o.service_id, o.name) for o in office_offers(office)
+    )
     if member is not None and not form.is_submitted():
         form.skills.data = [s.id for s in member.skills]
-        form.roles.data = [r.value for r in member.role_set]
+        admin = [Role.ADMIN.value] if is_admin(member) else []
+        form.roles.data = admin + [r.value for r in member.roles_in(office.id)]
         form.password.data = ""
     return form
 
@@ -54,15 +58,27 @@ def _apply_staff(member: StaffMember | None, form, office: Office, action: str):
 
     def change():
         wanted = set(form.skills.data or [])
+        chosen = set(form.roles.data or [])
         values = {
             "name": form.name.data.strip(),
             "login": auth_operations.normalize_login(form.login.data or "") or None,
-            "roles": ",".join(sorted(form.roles.data or [])),
             "active": form.active.data,
-            "skills": [s for s in office_services(office) if s.id in wanted],
+            "skills": [o.service for o in office_offers(office) if o.service_id in wanted],
         }
-        row = member or StaffMember(office=office)
+        if is_admin(current_staff()):  # only they may grant or take the administrator role
+            row_admin = Role.ADMIN.value if Role.ADMIN.value in chosen else ""
+            if member is None or member.roles != row_admin:
+                values["roles"] = row_admin
+        row = member or StaffMember(municipality=office.municipality)
         facts = {"subject": values["name"]}
+        membership = next((m for m in row.memberships if m.office_id == office.id), None)
+        if membership is None:
+            membership = OfficeMembership(office=office, roles="")
+            row.memberships.append(membership)
+        office_roles = ",".join(sorted(chosen - {Role.ADMIN.value}))
+        if membership.roles != office_roles or member is None:
+            facts["roles"] = [membership.roles or None, office_roles]
+            membership.roles = office_roles
         if form.password.data:
             auth_operations.set_password(row, form.password.data)
             facts["password"] = audit.CHANGED  # never the password or its hash

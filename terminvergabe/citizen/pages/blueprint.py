@@ -56,7 +56,8 @@ def request_locale() -> str:
 def chosen_services(office: Office, selection: dict[int, int]) -> list[tuple]:
     """[(Service, quantity)] in the office's order; refuses what the office does not offer."""
     chosen = availability.validate_selection(office, selection)
-    return sorted(chosen.items(), key=lambda item: (item[0].position, item[0].id))
+    ordered = sorted(chosen.items(), key=lambda item: (item[0].position, item[0].id))
+    return [(offer.service, quantity) for offer, quantity in ordered]
 
 
 def lapsed_page(appointment: Appointment):

@@ -74,15 +74,16 @@ def _step_quantity(office: Office, selection: dict[int, int]):
         value = request.args.get(name)
         if value is None:
             continue
-        service = next((s for s in office.public_services if str(s.id) == value), None)
-        if service is None:
+        offer = next((o for o in office.public_offers if str(o.service_id) == value), None)
+        if offer is None:
             abort(404)
-        quantity = min(max(selection.get(service.id, 0) + step, 0), service.max_quantity)
-        selection = {k: v for k, v in selection.items() if k != service.id}
+        service_id = offer.service_id
+        quantity = min(max(selection.get(service_id, 0) + step, 0), offer.max_quantity)
+        selection = {k: v for k, v in selection.items() if k != service_id}
         if quantity:
-            selection[service.id] = quantity
+            selection[service_id] = quantity
         target = url_for(".office", slug=office.slug, s=params.format_selection(selection) or None)
-        return redirect(f"{target}#service-{service.id}", code=303)
+        return redirect(f"{target}#service-{service_id}", code=303)
     return None
 
 

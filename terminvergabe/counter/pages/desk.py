@@ -3,7 +3,6 @@ print-out and its return to the queue."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -11,7 +10,8 @@ from flask_babel import gettext as _
 from terminvergabe.auth.access import (
     MANAGERS,
     current_staff,
-    is_admin,
+    may_access_office,
+    offices_of,
     role_required,
 )
 from terminvergabe.booking.models import Office, Role
@@ -37,11 +37,13 @@ from terminvergabe.time import now
 @role_required(*STAFF_ROLES)
 def staff_home():
     staff = current_staff()
-    query = sa.select(Office).order_by(Office.name)
-    if not is_admin(staff):
-        query = query.where(Office.id == staff.office_id)
-    offices = db.session.scalars(query).all()
-    return render_template("counter/home.html", offices=offices, staff=staff, Role=Role)
+
+    def may(office: Office, *roles: Role) -> bool:
+        return may_access_office(staff, office, frozenset(roles))
+
+    return render_template(
+        "counter/home.html", offices=offices_of(staff), staff=staff, Role=Role, may=may
+    )
 
 
 @bp.route("/desk/<int:office_id>/")

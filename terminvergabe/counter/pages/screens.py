@@ -79,7 +79,7 @@ def kiosk(**_kwargs):
         "counter/kiosk.html",
         office=office,
         token=request.view_args["token"],
-        services=office.public_services,
+        services=[o.service for o in office.public_offers],
     )
 
 

@@ -85,7 +85,7 @@ def test_phone_page_shows_only_own_ticket(client, office, clock):
 def test_kiosk_walk_in_only_public_services(client, office, now, clock):
     _, token = auth_ops.create_device(office, DeviceKind.KIOSK, "Eingang", now)
     internal = service(office, "Anmeldung")
-    internal.public = False
+    office.offer_of(internal.id).public = False
     db.session.commit()
     clock(9)
     page = client.get(f"/kiosk/{token}").get_data(as_text=True)
