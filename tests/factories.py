@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from terminvergabe.booking.models import (
     Counter,
     Municipality,
+    Offer,
     Office,
     OfficeMembership,
-    Offer,
     OpeningHours,
     Service,
     ShiftPattern,
