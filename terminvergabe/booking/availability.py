@@ -12,7 +12,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from terminvergabe.booking import schedule_cache
-from terminvergabe.booking.models import Appointment, AppointmentStatus, Mode, Offer, Office, Service
+from terminvergabe.booking.models import (
+    Appointment,
+    AppointmentStatus,
+    Mode,
+    Offer,
+    Office,
+    Service,
+)
 from terminvergabe.booking.schedules import booking_window, open_days
 from terminvergabe.booking.slots import appointment_minutes, first_free_start, free_starts
 from terminvergabe.booking.staffing import staffing

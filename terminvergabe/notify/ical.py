@@ -76,7 +76,8 @@ def _event(payload: dict, method: str) -> icalendar.Event:
     if place:
         event.add("location", place)
     event.add("description", description(payload))
-    event.add("url", video_url(payload) or links.manage_url(payload["manage_token"], payload["locale"]))
+    manage_url = links.manage_url(payload["manage_token"], payload["locale"])
+    event.add("url", video_url(payload) or manage_url)  # by video, the link to join
     event.add("transp", "OPAQUE")
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     event.add("organizer", _organizer(payload))
