@@ -40,7 +40,8 @@ def test_several_modes_are_radio_buttons_none_preselected(client, office):
 def test_one_mode_is_shown_as_text(client, office):
     _token, page = details(client, office, ID_CARD)
     assert 'type="radio"' not in page
-    assert "How your appointment takes place" in page and "In person at <span lang=\"de\">Markt 1" in page
+    assert "How your appointment takes place" in page
+    assert 'In person at <span lang="de">Markt 1' in page
 
 
 def test_without_a_choice_the_page_asks_for_one(client, office):
@@ -48,7 +49,8 @@ def test_without_a_choice_the_page_asks_for_one(client, office):
     response = post_details(client, token)
     page = text(response)
     assert response.status_code == 422
-    assert 'href="#mode"' in page and "Please choose how your appointment should take place." in page
+    assert 'href="#mode"' in page
+    assert "Please choose how your appointment should take place." in page
     assert appointment_by_token(token).status == "held"
 
 
