@@ -1,6 +1,8 @@
 """The details page offers the ways the chosen offers share (a radio button each, or a text
 when there is one); the manage page says how the appointment takes place."""
 
+import re
+
 import pytest
 
 from tests.citizen.pages.helpers import TUESDAY_10, appointment_by_token, hold_via_pages, text
@@ -83,6 +85,8 @@ def test_booked_by_phone_the_manage_page_says_we_call(client, office):
     token, _ = details(client, office, PASSPORT)
     assert post_details(client, token, mode="phone", phone="0221 98765").status_code == 303
     page = text(client.get(f"/a/{token}"))
+    assert '<bdi dir="ltr" class="phone-number">0221 98765</bdi>' in page
+    page = re.sub(r"<[^>]+>", "", page)  # the words as read
     assert "By phone: we will call you at 0221 98765." in page
     assert "we will call you at 0221 98765. Please keep your phone at hand." in page
     assert "/qr.png" not in page and "Markt 1" not in page
