@@ -4,7 +4,7 @@ the times nearest to a wanted one. Reads only; the verbs that take a time are in
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import sqlalchemy as sa
 from flask import current_app
@@ -12,7 +12,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from terminvergabe.booking import schedule_cache
-from terminvergabe.booking.models import Offer, Office, Service
+from terminvergabe.booking.models import (
+    Appointment,
+    AppointmentStatus,
+    Mode,
+    Offer,
+    Office,
+    Service,
+)
 from terminvergabe.booking.schedules import booking_window, open_days
 from terminvergabe.booking.slots import appointment_minutes, first_free_start, free_starts
 from terminvergabe.booking.staffing import staffing
@@ -36,10 +43,67 @@ def validate_selection(office: Office, selection: Selection, internal: bool = Fa
             .where(Offer.office_id == office.id, Offer.active, Service.active)
         )
     }
-    return {
+    chosen = {
         offers[service_id]: quantity
         for service_id, quantity in _checked(offers, selection, internal).items()
     }
+    common_modes(chosen)  # a selection that cannot be held in one way cannot be booked
+    return chosen
+
+
+def common_modes(offers: Iterable[Offer]) -> list[Mode]:
+    """The ways one appointment for these offers can be held (in person, by phone, by video):
+    those every offer has, in the order of the office's first offer. Refuses when there is
+    none: one appointment is held in one way."""
+    ordered = sorted(offers, key=lambda o: (o.position, o.id))
+    if not ordered:
+        return [Mode.IN_PERSON]
+    modes = [m for m in ordered[0].mode_list if all(m in o.mode_list for o in ordered[1:])]
+    if not modes:
+        raise DomainError(
+            "no_common_mode",
+            _(
+                "These services cannot be booked together here: the office offers them in "
+                "different ways (in person, by phone or by video). Please book them separately."
+            ),
+            422,
+        )
+    return modes
+
+
+def modes_for(office: Office, selection: Selection) -> list[Mode]:
+    """The ways an appointment for `selection` at `office` can be held, first the default."""
+    return common_modes(validate_selection(office, selection))
+
+
+def _offers_of(appointment: Appointment) -> list[Offer]:
+    office = appointment.office
+    found = (office.offer_of(item.service_id) for item in appointment.items)
+    return [offer for offer in found if offer is not None]
+
+
+def appointment_modes(appointment: Appointment) -> list[Mode]:
+    """The ways this appointment can be held, by its office's offers of its services now."""
+    offers = _offers_of(appointment)
+    return common_modes(offers) if offers else [Mode(appointment.mode)]
+
+
+# Once booked (not while held or awaiting opt-in), a video appointment shows its link.
+VIDEO_LINK_STATUSES = (
+    AppointmentStatus.CONFIRMED,
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.CALLED,
+    AppointmentStatus.IN_SERVICE,
+)
+
+
+def video_url(appointment: Appointment) -> str | None:
+    """The video room of a booked video appointment: the link of the first of its offers
+    that has one ("" when the office set none); None for any other appointment."""
+    if appointment.mode != Mode.VIDEO or appointment.status not in VIDEO_LINK_STATUSES:
+        return None
+    offers = [o for o in _offers_of(appointment) if Mode.VIDEO in o.mode_list and o.video_url]
+    return offers[0].video_url if offers else ""
 
 
 def _checked(services: Mapping, selection: Selection, internal: bool = False) -> Selection:

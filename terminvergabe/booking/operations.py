@@ -18,7 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from terminvergabe.booking import claims, codes, lifecycle, signals
 from terminvergabe.booking.availability import (
     Selection,
+    appointment_modes,
     available_starts,
+    common_modes,
     nearest_alternatives,
     selection_minutes,
     validate_selection,
@@ -29,6 +31,7 @@ from terminvergabe.booking.models import (
     Appointment,
     AppointmentItem,
     AppointmentStatus,
+    Mode,
     Office,
     SlotClaim,
 )
@@ -80,6 +83,7 @@ def hold(
         appointment = _new_appointment(
             office, chosen, counter_id, start_at, end_at, now, locale, expires_at
         )
+        appointment.mode = common_modes(chosen)[0]  # the default until the citizen chooses
         if claims.claim(appointment, counter_id, now, expires_at, new=True):
             signals.appointment_held.send(appointment)
             return appointment
@@ -146,10 +150,39 @@ def _check_email_cap(appointment: Appointment, email: str, now: dt.datetime) -> 
         )
 
 
+def _chosen_mode(appointment: Appointment, mode: str | None, phone: str) -> Mode:
+    """The way the citizen chose (None: the first possible), refused unless every offer of the
+    appointment has it; by phone, the office needs a number to call."""
+    possible = appointment_modes(appointment)
+    if mode is None:
+        chosen = possible[0]
+    elif mode in [m.value for m in possible]:
+        chosen = Mode(mode)
+    else:
+        raise DomainError(
+            "mode",
+            _("This appointment cannot be held this way. Please choose one of the ways offered."),
+            422,
+        )
+    if chosen == Mode.PHONE and not phone.strip():
+        raise DomainError(
+            "phone_required",
+            _("Please enter your phone number: the office will call you at this number."),
+            422,
+        )
+    return chosen
+
+
 def confirm(
-    appointment: Appointment, name: str, email: str, phone: str, now: dt.datetime
+    appointment: Appointment,
+    name: str,
+    email: str,
+    phone: str,
+    now: dt.datetime,
+    mode: str | None = None,
 ) -> Appointment:
-    """Turn a hold into a booking (or into a pending one, where the office asks for opt-in)."""
+    """Turn a hold into a booking (or into a pending one, where the office asks for opt-in),
+    held in `mode` (a Mode value; None: the first way the offers have in common)."""
     lock_row(Appointment, appointment.id)
     if not lifecycle.can(appointment, Verb.CONFIRM, now):
         if appointment.status in (
@@ -160,8 +193,10 @@ def confirm(
         if appointment.status == AppointmentStatus.CANCELLED:
             raise DomainError("cancelled", _("This appointment is already cancelled."), 409)
         raise DomainError("not_held", _("This appointment is already booked."), status=409)
+    chosen_mode = _chosen_mode(appointment, mode, phone)
     email = email_key(email)
     _check_email_cap(appointment, email, now)
+    appointment.mode = chosen_mode
     appointment.citizen_name = name.strip()
     appointment.citizen_email = email
     appointment.citizen_phone = phone.strip()

@@ -120,7 +120,7 @@ def confirm(token: str):
     found = _appointment(token, refuse_lapsed=True)
     body = _read_body(schemas.ConfirmRequest)
     now = current_time()
-    operations.confirm(found, body.name, body.email, body.phone, now)
+    operations.confirm(found, body.name, body.email, body.phone, now, mode=body.mode)
     payload = _appointment_json(found, now)  # before the commit, which expires what it read
     db.session.commit()
     return jsonify(payload)
@@ -366,6 +366,13 @@ def _selection_json(office: Office, selection: dict[int, int]) -> dict:
     }
 
 
+def _modes(appointment: Appointment) -> list[str]:
+    try:
+        return [m.value for m in availability.appointment_modes(appointment)]
+    except DomainError:  # the office's offers no longer share a way: only the one it has
+        return [appointment.mode]
+
+
 def _appointment_json(appointment: Appointment, now: dt.datetime) -> dict:
     office = appointment.office
     hold_expires_at = appointment.hold_expires_at
@@ -379,6 +386,9 @@ def _appointment_json(appointment: Appointment, now: dt.datetime) -> dict:
             {"id": item.service_id, "name": item.service.name, "quantity": item.quantity}
             for item in appointment.items
         ],
+        "mode": appointment.mode,
+        "modes": _modes(appointment),
+        "video_url": availability.video_url(appointment),
         **_time_json(office, appointment.start_at, appointment.end_at),
         "hold_expires_at": _utc(hold_expires_at) if hold_expires_at else None,
         "cancel_deadline": _local(office, appointment.cancel_deadline()),

@@ -44,6 +44,9 @@ ERROR_STATUS = {
     "no_service": 422,
     "unknown_service": 422,
     "quantity": 422,
+    "no_common_mode": 422,
+    "mode": 422,
+    "phone_required": 422,
     "http_429": 429,
     "too_many_holds": 429,
     "http_400": 400,
@@ -69,8 +72,10 @@ _STATUS_TEXT = {
 
 # Every request may meet these.
 _ALWAYS = ("bad_characters", "http_413", "internal", "unavailable")
-_SELECTION = ("bad_selection", "no_service", "unknown_service", "quantity")
+_SELECTION = ("bad_selection", "no_service", "unknown_service", "quantity", "no_common_mode")
 _BODY = ("malformed_json", "too_deep", "unsupported_media_type", "invalid_body")
+# The ways of holding an appointment that the confirmation refuses.
+_MODE = ("mode", "phone_required", "no_common_mode")
 # A path segment that does not match the route at all answers the router's http_404.
 _TOKEN = ("not_found", "http_404", "hold_expired")
 
@@ -160,7 +165,7 @@ OPERATIONS = (
         "confirmAppointment",
         "Confirm a hold with the citizen's contact details",
         schemas.Appointment,
-        (*_TOKEN, "not_held", "cancelled", "email_cap", *_BODY, "http_429"),
+        (*_TOKEN, "not_held", "cancelled", "email_cap", *_BODY, "http_429", *_MODE),
         ("token",),
         schemas.ConfirmRequest,
         links=True,

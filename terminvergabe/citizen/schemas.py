@@ -8,7 +8,7 @@ OpenAPI document (citizen/openapi.py) is generated from these classes.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, WithJsonSchema
 
@@ -39,6 +39,9 @@ Start = _ruled(
     description="ISO 8601 time with a UTC offset, e.g. 2026-03-02T09:30:00+01:00.",
 )
 Number = Annotated[StrictInt, Field(ge=1, le=MAX_INTEGER)]
+
+# How an appointment is held (booking.models.Mode).
+ModeName = Literal["in_person", "phone", "video"]
 
 # Times in responses are formatted by the API itself (office time with its offset, and UTC).
 DateTime = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
@@ -71,6 +74,11 @@ class ConfirmRequest(Request):
     name: _ruled(fields.NAME)
     email: _ruled(fields.EMAIL)
     phone: _ruled(fields.PHONE) = ""
+    mode: ModeName = Field(
+        None,
+        description="How the appointment takes place, one of the hold's `modes`; default: the "
+        "first of them. By phone, `phone` is required.",
+    )
 
 
 class RebookRequest(Request):
@@ -210,6 +218,14 @@ class Appointment(Time):
     office: str
     time_zone: str
     services: list[AppointmentService]
+    mode: ModeName = Field(description="How the appointment takes place.")
+    modes: list[ModeName] = Field(
+        description="The ways the office offers for these services, the default first."
+    )
+    video_url: str | None = Field(
+        description="By video, once booked: the link to the video call (empty while the "
+        "office has not set one); null otherwise."
+    )
     hold_expires_at: DateTime | None = Field(
         description="When a hold (or a pending opt-in) lapses; null once booked."
     )

@@ -1,6 +1,10 @@
 """iCalendar files (RFC 5545) as invitations (RFC 5546): REQUEST to add or move the
 appointment, CANCEL to remove it, PUBLISH for the download on the manage page.
 
+Where the appointment happens follows its mode: in person, LOCATION is the office's address;
+by phone there is no place (the description says the office calls, and at which number); by
+video, LOCATION and URL are the office's video link, which calendars offer to open.
+
 One UID per appointment; SEQUENCE is the appointment's own counter, which every rebooking and
 the cancellation raise, so a calendar that already holds the entry updates it in place.
 """
@@ -68,9 +72,12 @@ def _event(payload: dict, method: str) -> icalendar.Event:
     event.add("dtstart", _instant(parse_time(payload["start_at"]), zone))
     event.add("dtend", _instant(parse_time(payload["end_at"]), zone))
     event.add("summary", summary(payload))
-    event.add("location", location(payload))
+    place = location(payload)
+    if place:
+        event.add("location", place)
     event.add("description", description(payload))
-    event.add("url", links.manage_url(payload["manage_token"], payload["locale"]))
+    manage_url = links.manage_url(payload["manage_token"], payload["locale"])
+    event.add("url", video_url(payload) or manage_url)  # by video, the link to join
     event.add("transp", "OPAQUE")
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     event.add("organizer", _organizer(payload))
@@ -89,18 +96,49 @@ def _instant(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return value.astimezone(zone)
 
 
+def mode(payload: dict) -> str:
+    return payload.get("mode") or "in_person"  # mails queued before modes existed
+
+
+def video_url(payload: dict) -> str:
+    return (payload.get("video_url") or "") if mode(payload) == "video" else ""
+
+
 def summary(payload: dict) -> str:
-    return _("Appointment at %(office)s", office=payload["office"]["name"])
+    office = payload["office"]["name"]
+    if mode(payload) == "phone":
+        return _("Phone appointment with %(office)s", office=office)
+    if mode(payload) == "video":
+        return _("Video appointment with %(office)s", office=office)
+    return _("Appointment at %(office)s", office=office)
+
+
+def how_text(payload: dict) -> str:
+    """How a phone or video appointment takes place, in one sentence ("" in person)."""
+    if mode(payload) == "phone":
+        return _("The office will call you at %(number)s.", number=payload["citizen"]["phone"])
+    if mode(payload) == "video":
+        if video_url(payload):
+            return _("Video call: %(link)s", link=video_url(payload))
+        return _("The office will send you the link to the video call before the appointment.")
+    return ""
 
 
 def location(payload: dict) -> str:
+    """The office's address in person, the video link by video, nothing by phone."""
+    if mode(payload) == "phone":
+        return ""
+    if mode(payload) == "video":
+        return video_url(payload)
     office = payload["office"]
     city = f"{office['postcode']} {office['city']}".strip()
     return ", ".join(part for part in (office["name"], office["street"], city) if part)
 
 
 def description(payload: dict) -> str:
-    lines = [_("Services:")]
+    how = how_text(payload)
+    lines = [how, ""] if how else []
+    lines += [_("Services:")]
     lines += [f"- {service_line(item)}" for item in payload["items"]]
     bring = [item for item in payload["items"] if item["what_to_bring"]]
     if bring:

@@ -44,8 +44,10 @@ def subject(kind: str, payload: dict) -> str:
     return subjects[template_name(kind, payload)]()
 
 
-def has_qr(kind: str) -> bool:
-    return kind in (MailKind.CONFIRMED, MailKind.REMINDER, MailKind.REBOOKED)
+def has_qr(kind: str, payload: dict | None = None) -> bool:
+    """The check-in QR code, for a visit in person that still takes place."""
+    in_person = payload is None or ical.mode(payload) == "in_person"
+    return in_person and kind in (MailKind.CONFIRMED, MailKind.REMINDER, MailKind.REBOOKED)
 
 
 def calendar_file(kind: str, payload: dict) -> tuple[str, bytes] | None:
@@ -76,6 +78,9 @@ def context(kind: str, payload: dict, qr_cid: str | None) -> dict:
         "office": office,
         "city_line": f"{office['postcode']} {office['city']}".strip(),
         "citizen_name": payload["citizen"]["name"],
+        "mode": ical.mode(payload),
+        "phone": payload["citizen"].get("phone", ""),
+        "video_url": ical.video_url(payload),
         "services": [service_line(item) for item in payload["items"]],
         # What to bring matters only for a visit that still takes place.
         "bring": []
@@ -128,7 +133,7 @@ def compose(
     if payload.get("prerendered"):
         return compose_prerendered(payload, message_id, sender, to)
     domain = message_id.rsplit("@", 1)[-1].rstrip(">")
-    qr_cid = make_msgid("qr", domain=domain) if has_qr(kind) else None
+    qr_cid = make_msgid("qr", domain=domain) if has_qr(kind, payload) else None
     title, text, html = render(kind, payload, qr_cid and qr_cid[1:-1])
     message = EmailMessage(policy=MAIL_POLICY)
     _headers(message, title, payload, message_id, sender, to)

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
+from terminvergabe.booking.availability import video_url
 from terminvergabe.booking.models import Appointment
 
 
@@ -39,7 +40,13 @@ def snapshot(appointment: Appointment, now: dt.datetime, **extra) -> dict:
         "end_at": _iso(appointment.end_at),
         "opt_in_until": _iso(appointment.hold_expires_at),
         "created_at": _iso(now),
-        "citizen": {"name": appointment.citizen_name, "email": appointment.citizen_email},
+        "citizen": {
+            "name": appointment.citizen_name,
+            "email": appointment.citizen_email,
+            "phone": appointment.citizen_phone,  # the number the office calls, by phone
+        },
+        "mode": appointment.mode,
+        "video_url": video_url(appointment),
         "office": {
             "slug": office.slug,
             "name": office.name,

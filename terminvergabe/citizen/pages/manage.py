@@ -35,6 +35,7 @@ def manage(token: str, appointment: Appointment):
         manage_url=current_app.config["BASE_URL"].rstrip("/") + url_for(".manage", token=token),
         can_cancel=appointment.can_cancel(moment),
         can_rebook=appointment.can_rebook(moment),
+        video_url=availability.video_url(appointment),
     )
 
 
