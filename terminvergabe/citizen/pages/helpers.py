@@ -7,6 +7,7 @@ import datetime as dt
 from functools import lru_cache
 from urllib.parse import quote, urlencode
 
+from babel.dates import format_skeleton
 from flask import Blueprint, request
 from flask_babel import format_currency, format_date, format_time, get_locale, refresh
 from flask_babel import gettext as _
@@ -52,7 +53,14 @@ def page_helpers() -> dict:
         "catalogue_lang": catalogue_lang,
         "catalogue_lines": catalogue_lines,
         "fee_text": fee_text,
+        "short_day": short_day,
     }
+
+
+def short_day(day: dt.date) -> str:
+    """A day in a short list of days: weekday, day and month in the reader's notation
+    ("Di., 13. Jan.", "Tue, Jan 13")."""
+    return format_skeleton("MMMEd", day, locale=str(get_locale()))
 
 
 def _translated(service: Service, field: str) -> bool:
