@@ -119,7 +119,7 @@ def word_fit(query_word: str, word: str) -> float:
 def terms(service: CatalogueService) -> list[tuple[list[str], bool]]:
     """The service's searchable texts as word lists, each flagged when it is the name."""
     texts = [(service.name, True)]
-    texts += [(line, False) for line in service.synonyms.splitlines() if line.strip()]
+    texts += [(line, False) for line in (service.synonyms or "").splitlines() if line.strip()]
     for translated in (service.translations or {}).values():
         if isinstance(translated, dict) and translated.get("name"):
             texts.append((str(translated["name"]), False))

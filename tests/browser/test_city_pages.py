@@ -65,7 +65,7 @@ def city_pages(city) -> dict[str, str]:
         "start": "/k/rheinstadt/",
         "search": "/k/rheinstadt/?q=Ausweis",
         "search-none": "/k/rheinstadt/?q=Hundesteuer",
-        "start-chosen": f"/k/rheinstadt/?s={id_card}:2",
+        "start-chosen": f"/k/rheinstadt/?s={city['Reisepass beantragen']}:2",
         "service": f"/k/rheinstadt/services/{id_card}",
         "earliest": f"/k/rheinstadt/earliest?s={id_card}:1",
         "earliest-narrowed": f"/k/rheinstadt/earliest?s={id_card}:1&district=Nord",

@@ -102,7 +102,8 @@ def start_page(municipality: Municipality):
     found = [f.service for f in catalogue_search.search(query, catalogue.services)]
     # With services chosen, only those an office offers together with them can be added.
     listed = catalogue.services
-    if selection:
+    refused = refusal(catalogue, selection) if selection else None
+    if selection and not refused:
         combinable = _combinable(catalogue, selection)
         listed = [s for s in listed if s.id in combinable]
         found = [s for s in found if s.id in combinable]
@@ -119,6 +120,7 @@ def start_page(municipality: Municipality):
         s=params.format_selection(selection) or None,
         query=query,
         found=found,
+        refused=refused,
         remove_url=remove_url,
     )
 

@@ -121,7 +121,7 @@ def test_service_page_is_a_deep_link_with_fee_documents_and_offices(client, city
     page = text(response)
     assert "46,00\xa0€" in page
     assert "unter 24 Jahren 22,80 €" in page
-    assert ">Ein biometrisches Passfoto.</li>" in page
+    assert "<li>Ein biometrisches Passfoto.</li>" in page
     assert "Bürgerbüro Mitte" in page and "Bürgerbüro Nord" in page
     assert "Kfz-Zulassungsstelle" not in page  # does not offer it
     assert "Straßenbahn 1 bis Rathaus" in page
@@ -171,6 +171,13 @@ def test_choosing_adds_to_the_selection_and_goes_on_without_javascript(client, c
     )
     selection = ",".join(sorted([f"{passport}:2", f"{id_card}:1"]))
     assert response.headers["Location"] == f"/k/rheinstadt/earliest?s={selection}"
+
+
+def test_start_page_says_when_a_carried_selection_cannot_be_booked(client, city):
+    page = text(client.get(f"/k/rheinstadt/?s={city['Personalausweis beantragen']}:3"))
+    assert "can be booked at most 1 time per appointment." in page
+    assert "Show the earliest free times" not in page
+    assert "Fahrzeug zulassen" in page  # the whole catalogue stays listed
 
 
 def test_choosing_what_no_office_offers_together_is_refused(client, city):
