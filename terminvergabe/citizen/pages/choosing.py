@@ -3,7 +3,6 @@ and the hold that reserves one."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -11,6 +10,7 @@ from terminvergabe import params
 from terminvergabe.booking import availability
 from terminvergabe.booking.models import Office
 from terminvergabe.citizen import page_cache
+from terminvergabe.citizen.pages import city
 from terminvergabe.citizen.pages.blueprint import (
     bp,
     chosen_services,
@@ -30,8 +30,7 @@ QUANTITY_PREFIX = "q-"
 
 @bp.get("/")
 def index():
-    offices = db.session.scalars(sa.select(Office).order_by(Office.name)).all()
-    return render_template("booking/index.html", offices=offices)
+    return city.home()
 
 
 @bp.get("/o/<slug>")
