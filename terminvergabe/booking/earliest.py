@@ -7,7 +7,7 @@ whole selection is one query for all of them, the days come from the free days e
 keeps per office (schedule_cache.free_days), and the earliest start is worked out for the
 first free day only, stopping at the first free time of each counter. When only the earliest
 is wanted (`with_days=False`, a list of earliest times) the horizon is not read at all while
-an office has a free time within its first SCAN_DAYS days.
+an office has a free time within its first SCAN_DAYS open days.
 """
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ from terminvergabe.booking.staffing import staffing
 from terminvergabe.db import db
 from terminvergabe.time import daterange
 
-# Days read for the earliest time alone before the office's kept free days are asked: most
-# offices have a free time within a few days; one booked out for weeks is answered from the
-# free days kept in memory rather than by reading its weeks afresh on every question.
-SCAN_DAYS = 3
+# Open days read for the earliest time alone before the office's kept free days are asked:
+# most offices have a free time on their next open day or the one after; one booked out for
+# weeks is answered from the free days kept in memory rather than by reading its weeks afresh
+# on every question.
+SCAN_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -89,14 +90,26 @@ def across(
 
 def _answer(office: Office, selection: Selection, now: dt.datetime, with_days: bool):
     if not with_days:
-        window = booking_window(office, now)
-        first_days = list(daterange(window.first_day, window.last_day))[:SCAN_DAYS]
-        earliest = first_start(office, selection, first_days, now)
+        earliest = first_start(office, selection, _first_open_days(office, now), now)
         if earliest is not None:
             return OfficeAnswer(office, None, earliest)
     days = availability.available_days(office, selection, now)
     earliest = first_start(office, selection, days[:1], now)
     return OfficeAnswer(office, days if with_days else None, earliest)
+
+
+def _first_open_days(office: Office, now: dt.datetime) -> list[dt.date]:
+    """The first SCAN_DAYS days of the booking window on which a counter is staffed (known
+    from the staffing in memory, without a query)."""
+    plan = staffing(office)
+    window = booking_window(office, now)
+    found = []
+    for day in daterange(window.first_day, window.last_day):
+        if plan.staffed(day):
+            found.append(day)
+            if len(found) == SCAN_DAYS:
+                break
+    return found
 
 
 def first_start(
