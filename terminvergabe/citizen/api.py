@@ -21,8 +21,9 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
 from terminvergabe import params
-from terminvergabe.booking import availability, codes, operations
-from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
+from terminvergabe.booking import availability, codes, earliest, operations
+from terminvergabe.booking.models import Appointment, AppointmentStatus, Municipality, Office
+from terminvergabe.citizen import municipality_api as city
 from terminvergabe.citizen import openapi, schemas
 from terminvergabe.citizen.schemas import dump
 from terminvergabe.db import db
@@ -78,6 +79,53 @@ def times(slug: str):
     length = dt.timedelta(minutes=chosen["duration_minutes"])
     times = [_time_json(office, start, start + length) for start in sorted(starts)]
     return jsonify(dump(schemas.Times(**chosen, date=day.isoformat(), times=times)))
+
+
+@bp.get("/municipalities")
+def municipalities():
+    rows = db.session.scalars(sa.select(Municipality).order_by(Municipality.name, Municipality.id))
+    found = [city.municipality_json(place) for place in rows]
+    return jsonify(dump(schemas.MunicipalityList(municipalities=found)))
+
+
+@bp.get("/municipalities/<slug>")
+def municipality(slug: str):
+    return jsonify(
+        dump(schemas.MunicipalityDetail(**city.municipality_detail_json(city.municipality(slug))))
+    )
+
+
+@bp.get("/municipalities/<slug>/services")
+def municipality_services(slug: str):
+    place = city.municipality(slug)
+    locale = str(get_locale())
+    services = city.catalogue_json(city.public_offices(place), locale)
+    return jsonify(
+        dump(schemas.Catalogue(municipality=place.slug, language=locale, services=services))
+    )
+
+
+@bp.get("/municipalities/<slug>/offices")
+def municipality_offices(slug: str):
+    place = city.municipality(slug)
+    offices = [city.office_json(office) for office in city.public_offices(place)]
+    return jsonify(dump(schemas.MunicipalityOffices(municipality=place.slug, offices=offices)))
+
+
+@bp.get("/municipalities/<slug>/availability")
+@limits.search_limit
+def municipality_availability(slug: str):
+    place = city.municipality(slug)
+    offices = city.chosen_offices(
+        city.public_offices(place), request.args.get("offices"), request.args.get("district")
+    )
+    selection = city.checked_selection(place, offices, request.args.get("services"))
+    answers = earliest.across(offices, selection, current_time())
+    found = [city.answer_json(a, selection) | _earliest_json(a) for a in answers]
+    chosen = [{"id": service, "quantity": count} for service, count in selection.items()]
+    return jsonify(
+        dump(schemas.Availability(municipality=place.slug, services=chosen, offices=found))
+    )
 
 
 @bp.get("/appointments/<token>")
@@ -312,6 +360,13 @@ def _time_json(office: Office, start: dt.datetime, end: dt.datetime | None) -> d
     if end is not None:
         out |= {"end": _local(office, end), "end_utc": _utc(end)}
     return out
+
+
+def _earliest_json(answer: earliest.OfficeAnswer) -> dict:
+    start = answer.earliest
+    if start is None:
+        return {"earliest": None, "earliest_utc": None}
+    return {"earliest": _local(answer.office, start), "earliest_utc": _utc(start)}
 
 
 def _office_json(office: Office) -> dict:

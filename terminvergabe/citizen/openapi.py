@@ -47,6 +47,8 @@ ERROR_STATUS = {
     "no_common_mode": 422,
     "mode": 422,
     "phone_required": 422,
+    "unknown_office": 422,
+    "unknown_district": 422,
     "http_429": 429,
     "too_many_holds": 429,
     "http_400": 400,
@@ -58,7 +60,7 @@ ERROR_STATUS = {
 
 _STATUS_TEXT = {
     400: "The request cannot be read.",
-    404: "No office (or appointment) with this name (or token).",
+    404: "No municipality, office or appointment with this name or token.",
     409: "Refused in the appointment's present state.",
     410: "The hold lapsed; choose a time again.",
     413: "The request body is too large.",
@@ -151,6 +153,50 @@ OPERATIONS = (
         links=True,
     ),
     Operation(
+        "/municipalities",
+        "get",
+        "listMunicipalities",
+        "Municipalities that take appointments here",
+        schemas.MunicipalityList,
+    ),
+    Operation(
+        "/municipalities/{slug}",
+        "get",
+        "getMunicipality",
+        "A municipality and who operates its appointment service",
+        schemas.MunicipalityDetail,
+        ("not_found", "http_404"),
+        ("municipality",),
+    ),
+    Operation(
+        "/municipalities/{slug}/services",
+        "get",
+        "listCatalogue",
+        "The municipality's service catalogue, with the offices offering each service",
+        schemas.Catalogue,
+        ("not_found", "http_404"),
+        ("municipality",),
+    ),
+    Operation(
+        "/municipalities/{slug}/offices",
+        "get",
+        "listMunicipalityOffices",
+        "The municipality's offices: address, part of town, how to get there",
+        schemas.MunicipalityOffices,
+        ("not_found", "http_404"),
+        ("municipality",),
+    ),
+    Operation(
+        "/municipalities/{slug}/availability",
+        "get",
+        "getAvailability",
+        "The earliest free time and the days with free times at each office offering a "
+        "selection of services",
+        schemas.Availability,
+        ("not_found", "http_404", *_SELECTION, "unknown_office", "unknown_district", "http_429"),
+        ("municipality", "services", "offices", "district"),
+    ),
+    Operation(
         "/appointments/{token}",
         "get",
         "getAppointment",
@@ -208,6 +254,28 @@ _PARAMETERS = {
         "schema": {"type": "string"},
         "description": "The office's short name, from GET /offices.",
     },
+    "municipality": {
+        "name": "slug",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "The municipality's short name, from GET /municipalities.",
+    },
+    "offices": {
+        "name": "offices",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "examples": {"two": {"value": "mitte,nord"}},
+        "description": "Office slugs, comma-separated; default: every office of the municipality.",
+    },
+    "district": {
+        "name": "district",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "Only offices in this part of town (see GET .../offices).",
+    },
     "token": {
         "name": "token",
         "in": "path",
@@ -235,7 +303,8 @@ _PARAMETERS = {
         "in": "query",
         "required": False,
         "schema": {"type": "string"},
-        "description": "Language of error messages; else Accept-Language decides.",
+        "description": "Language of error messages and of translated service texts; else "
+        "Accept-Language decides.",
     },
 }
 
@@ -335,7 +404,8 @@ def document(languages: list[str]) -> dict:
             "title": "terminvergabe booking API",
             "version": API_VERSION,
             "description": (
-                "Book, confirm, cancel and rebook appointments at citizen offices. "
+                "Find a service in a municipality's catalogue and the earliest free time "
+                "across its offices; book, confirm, cancel and rebook appointments. "
                 "Times are ISO 8601 with a UTC offset; each time is given in the office's "
                 "time zone and in UTC. Errors are JSON objects {error: {code, message}} "
                 "with a stable code and a message in the request's language."

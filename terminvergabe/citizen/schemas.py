@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, WithJsonSchema
 
 from terminvergabe import fields
-from terminvergabe.booking.models import AppointmentStatus
+from terminvergabe.booking.models import AppointmentStatus, Mode
 from terminvergabe.params import MAX_SELECTION_ITEMS
 
 # Largest id or quantity accepted in a body: keeps absurd numbers away from the database.
@@ -241,6 +241,122 @@ class Appointment(Time):
         "only). It cannot cancel or read the appointment."
     )
     links: AppointmentLinks
+
+
+# -- municipalities: the catalogue, the offices and the availability across offices ----------
+
+
+class MunicipalityLinks(Response):
+    model_config = ConfigDict(populate_by_name=True)
+
+    self_: str = Field(alias="self")
+    services: str
+    offices: str
+    availability: str
+
+
+class Municipality(Response):
+    slug: str = Field(examples=["rheinstadt"])
+    name: str = Field(examples=["Stadt Rheinstadt"])
+    links: MunicipalityLinks
+
+
+class MunicipalityList(Response):
+    municipalities: list[Municipality]
+
+
+class Operator(Response):
+    """Who runs the appointment service (imprint)."""
+
+    name: str
+    address: str
+    email: str
+    phone: str
+
+
+class MunicipalityDetail(Municipality):
+    operator: Operator
+
+
+class TextLanguages(Response):
+    """The language each text is in: the requested one where translated, else de."""
+
+    name: str = Field(examples=["en"])
+    description: str = Field(examples=["de"])
+    what_to_bring: str = Field(examples=["en"])
+
+
+class OfferingOffice(Response):
+    """An office offering the service, with its own duration and limits."""
+
+    office: str = Field(description="The office's slug, from GET /municipalities/{slug}/offices.")
+    duration_minutes: int = Field(ge=1)
+    max_quantity: int = Field(ge=1)
+    modes: list[Mode] = Field(description="How the appointment can be held.")
+
+
+class CatalogueService(Response):
+    id: int = Field(description="The same id at every office of the municipality.")
+    name: str
+    description: str
+    what_to_bring: str
+    language: TextLanguages
+    leika_id: str | None = Field(description="LeiKa/FIM service key.")
+    fee_cents: int | None = Field(description="Fee in cent where it is fixed.")
+    fee_note: str = Field(description="What the fee depends on.")
+    synonyms: list[str] = Field(description="Other words citizens search for.")
+    offices: list[OfferingOffice]
+
+
+class Catalogue(Response):
+    municipality: str
+    language: str = Field(description="The language asked for (?lang= or Accept-Language).")
+    services: list[CatalogueService]
+
+
+class MunicipalityOffice(Response):
+    slug: str
+    name: str
+    district: str = Field(description="Part of town, for ?district= of the availability.")
+    address: Address
+    directions: str = Field(description="How to get there (German).")
+    step_free: bool = Field(description="Reachable without steps.")
+    accessibility_note: str
+    email: str
+    phone: str
+    time_zone: str = Field(examples=["Europe/Berlin"])
+    services: list[int] = Field(description="Ids of the catalogue services offered here.")
+    links: OfficeLinks
+
+
+class MunicipalityOffices(Response):
+    municipality: str
+    offices: list[MunicipalityOffice]
+
+
+class OfficeAvailability(Response):
+    """One office's earliest free time and its days with free times, for the selection."""
+
+    slug: str
+    name: str
+    district: str
+    time_zone: str
+    earliest: DateTime | None = Field(
+        examples=["2026-03-02T09:30:00+01:00"],
+        description="The earliest free start in the office's time zone; null: none free.",
+    )
+    earliest_utc: DateTime | None = Field(examples=["2026-03-02T08:30:00Z"])
+    days: list[Date] = Field(description="Dates (office time zone) with free times.")
+    links: OfficeLinks = Field(description="The office's days and times for this selection.")
+
+
+class Availability(Response):
+    municipality: str
+    services: list[ChosenService]
+    offices: list[OfficeAvailability] = Field(
+        description="The offices offering the whole selection, earliest first; those without "
+        "a free time last."
+    )
 
 
 class ErrorBody(BaseModel):
