@@ -42,7 +42,10 @@ def catalogue_import_page(municipality_id):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _page(municipality, problem=_("Please choose a file."), status=422)
-    data = upload.read(MAX_UPLOAD + 1)
+    try:
+        data = upload.read(MAX_UPLOAD + 1)
+    finally:  # big uploads are spooled to a temporary file: close it at once
+        upload.close()
     if len(data) > MAX_UPLOAD:
         problem = _("The file is larger than %(kb)d KB.", kb=MAX_UPLOAD // 1024)
         return _page(municipality, problem=problem, status=422)
