@@ -4,6 +4,7 @@ import nothing, and the report."""
 import json
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from terminvergabe.audit import AuditEntry
 from terminvergabe.booking import catalogue_import
@@ -30,6 +31,15 @@ def _json(*entries) -> bytes:
 def _catalogue(municipality) -> dict[str, Service]:
     rows = db.session.scalars(sa.select(Service).where(Service.municipality_id == municipality.id))
     return {s.name: s for s in rows}
+
+
+def entry(n: int) -> str:
+    """The report's name of the n-th JSON entry, in the app's language."""
+    return gettext("entry %(n)d", n=n)
+
+
+def line(n: int) -> str:
+    return gettext("line %(n)d", n=n)
 
 
 def _audit(action):
@@ -115,13 +125,13 @@ def test_a_file_with_errors_imports_nothing_and_names_each_error(app_ctx):
     report = import_catalogue(town, _json(*bad), "c.json")
     found = {(e.where, e.field) for e in report.errors}
     assert {
-        ("entry 2", "name"),
-        ("entry 2", "leika_id"),
-        ("entry 3", "fee_cents"),
-        ("entry 3", "translations"),
-        ("entry 4", ""),  # the same service as entry 1
-        ("entry 5", "name"),
-        ("entry 5", "colour"),
+        (entry(2), "name"),
+        (entry(2), "leika_id"),
+        (entry(3), "fee_cents"),
+        (entry(3), "translations"),
+        (entry(4), ""),  # the same service as entry 1
+        (entry(5), "name"),
+        (entry(5), "colour"),
     } <= found
     assert not report.created and not report.applied
     assert _catalogue(town) == {} and not _audit("catalogue_import")
@@ -131,7 +141,7 @@ def test_csv_errors_name_the_line(app_ctx):
     town = factories.create_municipality("x")
     data = b"name;fee;farbe\nA;1,00\nB;zwei Euro\n"
     report = import_catalogue(town, data, "k.csv")
-    assert {(e.where, e.field) for e in report.errors} == {("line 1", "farbe"), ("line 3", "fee")}
+    assert {(e.where, e.field) for e in report.errors} == {(line(1), "farbe"), (line(3), "fee")}
     assert _catalogue(town) == {}
 
 
