@@ -1,21 +1,24 @@
-"""The demo office: a realistic Bürgerbüro in an (invented) town in North Rhine-Westphalia.
+"""The demo city: Stadt Rheinstadt (two Bürgerbüros and a vehicle registration office) and a
+second municipality, Gemeinde Auenwald, on one installation.
 
-`load_demo(now)` creates it once; called again it leaves the office alone and only books a few
-more appointments on coming days that have none yet, so the calendar never runs empty. Public
-holidays come from the office's Bundesland (NW) automatically. Other packages add their demo
-data (staff logins, devices, ...) as further steps: append a function `step(office, now)` to
-`STEPS`; each step must be idempotent.
+`load_demo(now)` imports each municipality's catalogue from its file (through the catalogue
+importer, so a second run changes nothing), creates each office once, and books appointments on
+coming days that have none yet, so the calendar never runs empty. Public holidays come from the
+office's Bundesland (NW) automatically. Other packages add their demo data (staff logins,
+devices, ...) as further steps: append a function `step(office, now)` to `STEPS`; it runs for
+every demo office, must be idempotent, and may return lines for `flask demo` to print.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from importlib import resources
 
 import sqlalchemy as sa
 
-from terminvergabe.booking import availability, operations, signals
+from terminvergabe.booking import availability, catalogue_import, demo_data, operations, signals
 from terminvergabe.booking.demo_data import (
     BOOKED_SHARE,
     CITIZENS,
@@ -24,16 +27,20 @@ from terminvergabe.booking.demo_data import (
     MUNICIPALITY,
     OFFICE,
     OPENING_HOURS,
+    OTHER_OFFICES,
     SERVICES,
     SLUG,
     STAFF,
     WED,
+    OfferSpec,
+    OfficeSpec,
 )
 from terminvergabe.booking.models import (
     Appointment,
     AppointmentStatus,
     Closure,
     Counter,
+    Mode,
     Municipality,
     Offer,
     Office,
@@ -51,32 +58,77 @@ def _t(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
 
 
-Step = Callable[[Office, dt.datetime], None]
+Step = Callable[[Office, dt.datetime], Iterable[str] | None]
 
 
 def load_demo(
-    now: dt.datetime, booked_share: tuple[float, ...] = BOOKED_SHARE
+    now: dt.datetime,
+    booked_share: tuple[float, ...] = BOOKED_SHARE,
+    notes: list[str] | None = None,
 ) -> tuple[Office, int]:
-    """Create the demo office (once) and book appointments on coming days that have none.
-    Returns the office and the number of appointments booked now. Flushes, never commits."""
-    office = db.session.scalar(sa.select(Office).where(Office.slug == SLUG))
+    """Create the demo municipalities and offices (once) and book appointments on coming days
+    that have none. Returns Rheinstadt-Mitte and the number of appointments booked now, in all
+    offices; what the steps want said is appended to `notes`. Flushes, never commits."""
+    offices = [_office(MUNICIPALITY, _main_spec(), now)]
+    for municipality, specs in OTHER_OFFICES:
+        offices += [_office(municipality, spec, now) for spec in specs]
+    booked = 0
+    for office in offices:
+        for step in STEPS:
+            said = step(office, now)
+            if notes is not None and said:
+                notes.extend(said)
+        booked += book_coming_days(office, now, booked_share)
+    return offices[0], booked
+
+
+def demo_offices() -> list[Office]:
+    """The demo's offices, Rheinstadt-Mitte first."""
+    slugs = [SLUG] + [spec.fields["slug"] for _m, specs in OTHER_OFFICES for spec in specs]
+    found = {o.slug: o for o in db.session.scalars(sa.select(Office).where(Office.slug.in_(slugs)))}
+    return [found[slug] for slug in slugs if slug in found]
+
+
+def _main_spec() -> OfficeSpec:
+    staff = tuple((name, counter, shifts) for name, counter, shifts, _groups in STAFF)
+    return OfficeSpec(OFFICE, SERVICES, COUNTERS, OPENING_HOURS, staff)
+
+
+def _office(fields: dict, spec: OfficeSpec, now: dt.datetime) -> Office:
+    municipality = _municipality(fields)
+    office = db.session.scalar(sa.select(Office).where(Office.slug == spec.fields["slug"]))
     if office is None:
-        office = _create_office(now)
-    for step in STEPS:
-        step(office, now)
-    return office, book_coming_days(office, now, booked_share)
+        office = _create_office(municipality, spec, now)
+    return office
 
 
-def _create_office(now: dt.datetime) -> Office:
+def _municipality(fields: dict) -> Municipality:
+    """The municipality, created once, with its catalogue imported from the package's file."""
     municipality = db.session.scalar(
-        sa.select(Municipality).where(Municipality.slug == MUNICIPALITY["slug"])
-    ) or Municipality(**MUNICIPALITY)
-    office = Office(municipality=municipality, **OFFICE)
+        sa.select(Municipality).where(Municipality.slug == fields["slug"])
+    )
+    if municipality is None:
+        municipality = Municipality(**fields)
+        db.session.add(municipality)
+        db.session.flush()
+    name = demo_data.CATALOGUES[fields["slug"]]
+    data = resources.files(demo_data).joinpath(name).read_bytes()
+    report = catalogue_import.import_catalogue(municipality, data, name)
+    if report.errors:  # the package's own file: a mistake in it is a bug
+        raise ValueError(f"{name}: {report.errors}")
+    return municipality
+
+
+def _create_office(municipality: Municipality, spec: OfficeSpec, now: dt.datetime) -> Office:
+    office = Office(municipality=municipality, **spec.fields)
     db.session.add(office)
-    services = _create_services(office)
-    counters = _create_counters(office, services)
-    _create_staff(office, services, counters)
-    for weekday, start, end in OPENING_HOURS:
+    services = _create_offers(office, spec.offers)
+    counters = _create_counters(office, spec.counters, services)
+    staff_groups = {name: groups for name, _c, _s, groups in STAFF}
+    for name, counter_name, shifts in spec.staff:
+        groups = staff_groups.get(name) if spec.fields["slug"] == SLUG else None
+        _create_staff(office, name, counters[counter_name], shifts, groups, services)
+    for weekday, start, end in spec.opening_hours:
         db.session.add(
             OpeningHours(office=office, weekday=weekday, start_local=_t(start), end_local=_t(end))
         )
@@ -85,16 +137,11 @@ def _create_office(now: dt.datetime) -> Office:
     return office
 
 
-def _create_services(office: Office) -> dict[str, list[Service]]:
+def _create_offers(office: Office, offers: tuple[OfferSpec, ...]) -> dict[str, list[Service]]:
+    catalogue = {s.name: s for s in office.municipality.services}
     by_group: dict[str, list[Service]] = {}
-    for position, spec in enumerate(SERVICES, start=1):
-        service = Service(
-            municipality=office.municipality,
-            name=spec.name,
-            description=spec.description,
-            what_to_bring=spec.what_to_bring,
-            position=position,
-        )
+    for position, spec in enumerate(offers, start=1):
+        service = catalogue[spec.name]
         offer = Offer(
             office=office,
             service=service,
@@ -103,37 +150,39 @@ def _create_services(office: Office) -> dict[str, list[Service]]:
             public=spec.public,
             position=position,
             ticket_prefix=spec.prefix,
+            modes=spec.modes,
+            video_url=spec.video_url,
         )
         db.session.add(offer)
         by_group.setdefault(spec.group, []).append(service)
     return by_group
 
 
-def _create_counters(office: Office, services: dict[str, list[Service]]) -> dict[str, Counter]:
-    counters = {}
-    for position, (name, groups) in enumerate(COUNTERS, start=1):
-        skills = [s for group in groups for s in services[group]]
-        counters[name] = Counter(office=office, name=name, position=position, skills=skills)
-        db.session.add(counters[name])
-    return counters
+def _create_counters(office, counters, services) -> dict[str, Counter]:
+    made = {}
+    for position, (name, groups) in enumerate(counters, start=1):
+        skills = [s for group in groups for s in services.get(group, [])]
+        made[name] = Counter(office=office, name=name, position=position, skills=skills)
+        db.session.add(made[name])
+    return made
 
 
-def _create_staff(office, services, counters) -> None:
-    for name, counter_name, shifts, groups in STAFF:
-        skills = [s for group in groups for s in services[group]] if groups else []
-        staff = StaffMember(municipality=office.municipality, name=name, skills=skills)
-        staff.memberships.append(OfficeMembership(office=office, roles="clerk"))
-        db.session.add(staff)
-        for weekday, start, end in shifts:
-            db.session.add(
-                ShiftPattern(
-                    staff_member=staff,
-                    counter=counters[counter_name],
-                    weekday=weekday,
-                    start_local=_t(start),
-                    end_local=_t(end),
-                )
+def _create_staff(office, name, counter, shifts, groups, services) -> None:
+    """A clerk at `counter` (skills: those of `groups`, or None for all the counter does)."""
+    skills = [s for group in groups for s in services.get(group, [])] if groups else []
+    staff = StaffMember(municipality=office.municipality, name=name, skills=skills)
+    staff.memberships.append(OfficeMembership(office=office, roles="clerk"))
+    db.session.add(staff)
+    for weekday, start, end in shifts:
+        db.session.add(
+            ShiftPattern(
+                staff_member=staff,
+                counter=counter,
+                weekday=weekday,
+                start_local=_t(start),
+                end_local=_t(end),
             )
+        )
 
 
 def _create_closures(office: Office, now: dt.datetime) -> None:
@@ -158,7 +207,10 @@ def book_coming_days(
 ) -> int:
     """Confirmed appointments with invented citizens on the coming open days that have none
     yet, through the same hold and confirm as a citizen's booking."""
-    services = office.public_offers
+    # Phone and video appointments are left for visitors of the demo to book.
+    services = [o for o in office.public_offers if Mode.IN_PERSON in o.mode_list]
+    if not services:
+        return 0
     days = _coming_open_days(office, now, services)
     booked = 0
     for day, share in zip(days, booked_share, strict=False):
@@ -167,9 +219,13 @@ def book_coming_days(
     return booked
 
 
+def _probe(services: list[Offer]) -> Offer:
+    """The shortest service: where it has no free time, nothing has."""
+    return min(services, key=lambda o: (o.duration_minutes, o.position))
+
+
 def _coming_open_days(office, now, services) -> list[dt.date]:
-    registration = next(o for o in services if o.name == "Meldebescheinigung")
-    return availability.available_days(office, {registration.service_id: 1}, now)
+    return availability.available_days(office, {_probe(services).service_id: 1}, now)
 
 
 def _has_bookings(office: Office, day: dt.date) -> bool:
@@ -198,8 +254,7 @@ def _book_day(office, day, share, services, now) -> int:
 
 def _book_day_quietly(office, day, share, services, now) -> int:
     rng = random.Random(day.toordinal())  # the same demo for the same day  # noqa: S311
-    registration = next(o for o in services if o.name == "Meldebescheinigung")
-    free = availability.available_starts(office, {registration.service_id: 1}, day, now)
+    free = availability.available_starts(office, {_probe(services).service_id: 1}, day, now)
     places = sum(len(counters) for counters in free.values())
     booked = 0
     # An appointment takes about two or three places of the 10-minute grid.

@@ -7,6 +7,7 @@ helpers and the blueprint are in `common`.
 from terminvergabe.admin.views import (  # noqa: F401  (each module adds its routes)
     audit,
     calendar,
+    catalogue_import,
     counters,
     hours,
     office,
