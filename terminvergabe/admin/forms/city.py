@@ -53,6 +53,11 @@ BUNDESLAENDER = {
     "TH": "Thüringen",
 }
 
+# Fields holding German text (the office's and catalogue's language) and fields of addresses,
+# keys and names that read left to right, on pages in any language (Arabic: right to left).
+GERMAN = {"lang": OFFICE_LANGUAGE, "dir": "ltr"}
+LTR = {"dir": "ltr"}
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 LEIKA_PATTERN = r"^\d{14}$"
 # Euros as typed in Germany or elsewhere: "37", "37,00", "37.5"; no thousands separators.
@@ -73,7 +78,7 @@ def _time_zone(form, field):
 
 
 class OfficeForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], render_kw=GERMAN)
     slug = StringField(
         _l("Short name in web addresses"),
         validators=[
@@ -84,14 +89,16 @@ class OfficeForm(FlaskForm):
                 message=_l("Use lower-case letters a–z, digits and single dashes between them."),
             ),
         ],
+        render_kw=LTR,
     )
-    street = StringField(_l("Street and number"), validators=[Length(max=200)])
+    street = StringField(_l("Street and number"), validators=[Length(max=200)], render_kw=GERMAN)
     postcode = StringField(
         _l("Postcode"),
         validators=[Optional(), Regexp(r"^\d{5}$", message=_l("A postcode has five digits."))],
+        render_kw=LTR,
     )
-    city = StringField(_l("Town"), validators=[Length(max=100)])
-    district = StringField(_l("Part of town"), validators=[Length(max=100)])
+    city = StringField(_l("Town"), validators=[Length(max=100)], render_kw=GERMAN)
+    district = StringField(_l("Part of town"), validators=[Length(max=100)], render_kw=GERMAN)
     email = StringField(
         _l("Email address"),
         validators=[
@@ -99,6 +106,7 @@ class OfficeForm(FlaskForm):
             Length(max=254),
             Email(message=_l("Please enter a valid email address."), check_deliverability=False),
         ],
+        render_kw=LTR,
     )
     phone = StringField(
         _l("Phone"),
@@ -107,14 +115,22 @@ class OfficeForm(FlaskForm):
             Length(max=50),
             Regexp(r"^[0-9+()/ -]+$", message=_l("Use digits, spaces and + ( ) / -.")),
         ],
+        render_kw=LTR,
     )
     time_zone = StringField(
-        _l("Time zone"), default="Europe/Berlin", validators=[DataRequired(), _time_zone]
+        _l("Time zone"),
+        default="Europe/Berlin",
+        validators=[DataRequired(), _time_zone],
+        render_kw=LTR,
     )
     bundesland = SelectField(_l("Federal state (for public holidays)"), default="NW")
-    directions = TextAreaField(_l("How to get there"), validators=[Length(max=2000)])
+    directions = TextAreaField(
+        _l("How to get there"), validators=[Length(max=2000)], render_kw=GERMAN
+    )
     step_free = BooleanField(_l("Step-free access"))
-    accessibility_note = TextAreaField(_l("Note on accessibility"), validators=[Length(max=2000)])
+    accessibility_note = TextAreaField(
+        _l("Note on accessibility"), validators=[Length(max=2000)], render_kw=GERMAN
+    )
     public = BooleanField(_l("Listed for citizens"), default=True)
 
     def __init__(self, *args, **kwargs):
@@ -168,20 +184,25 @@ def translation_languages() -> list[str]:
 
 
 class CatalogueForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], render_kw=GERMAN)
     leika_id = StringField(
         _l("LeiKa/FIM key (optional)"),
         validators=[
             Optional(),
             Regexp(LEIKA_PATTERN, message=_l("A LeiKa key has exactly 14 digits.")),
         ],
+        render_kw=LTR,
     )
-    description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
-    what_to_bring = TextAreaField(_l("What to bring"), validators=[Length(max=2000)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)], render_kw=GERMAN)
+    what_to_bring = TextAreaField(
+        _l("What to bring"), validators=[Length(max=2000)], render_kw=GERMAN
+    )
     fee_cents = EuroField(_l("Fee in euros (empty: none)"))
-    fee_note = StringField(_l("Note on the fee"), validators=[Length(max=500)])
+    fee_note = StringField(_l("Note on the fee"), validators=[Length(max=500)], render_kw=GERMAN)
     synonyms = TextAreaField(
-        _l("Other words citizens search for (one per line)"), validators=[Length(max=2000)]
+        _l("Other words citizens search for (one per line)"),
+        validators=[Length(max=2000)],
+        render_kw=GERMAN,
     )
     position = IntegerField(
         _l("Position in lists"), default=0, validators=[InputRequired(), NumberRange(0, 999)]
@@ -259,6 +280,7 @@ class OfferForm(FlaskForm):
             DataRequired(),
             Regexp(r"^[A-Z]{1,3}$", message=_l("Use one to three capital letters A–Z.")),
         ],
+        render_kw=LTR,
     )
     position = IntegerField(
         _l("Position in lists"), default=0, validators=[InputRequired(), NumberRange(0, 999)]
@@ -266,7 +288,9 @@ class OfferForm(FlaskForm):
     public = BooleanField(_l("Citizens can book it online"), default=True)
     active = BooleanField(_l("Offered"), default=True)
     modes = CheckboxList(_l("How the appointment is held"), default=[Mode.IN_PERSON.value])
-    video_url = StringField(_l("Link to the video room (https)"), validators=[Length(max=500)])
+    video_url = StringField(
+        _l("Link to the video room (https)"), validators=[Length(max=500)], render_kw=LTR
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -56,6 +56,14 @@ def _leika_taken(form, municipality: Municipality, service: Service | None) -> b
     return False
 
 
+def _submitted_and_valid(form, municipality: Municipality, service: Service | None) -> bool:
+    """Every check runs, so that all errors are shown at once."""
+    if not form.is_submitted():
+        return False
+    valid = form.validate()
+    return not _leika_taken(form, municipality, service) and valid
+
+
 def _save(service: Service, form, municipality: Municipality, action: str) -> None:
     values = {name: form[name].data for name in FIELDS}
     values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
@@ -111,7 +119,7 @@ def catalogue_list(municipality_id):
 def catalogue_new(municipality_id):
     municipality = get_municipality(municipality_id)
     form = city_forms.catalogue_form()
-    if form.validate_on_submit() and not _leika_taken(form, municipality, None):
+    if _submitted_and_valid(form, municipality, None):
         service = Service(municipality=municipality)
         _save(service, form, municipality, "catalogue_create")
         return done(
@@ -131,7 +139,7 @@ def catalogue_edit(municipality_id, service_id):
     form = city_forms.catalogue_form(obj=service)
     if not form.is_submitted():
         form.show_translations(service.translations)
-    if form.validate_on_submit() and not _leika_taken(form, municipality, service):
+    if _submitted_and_valid(form, municipality, service):
         # Booked appointments keep their services; only the description changes.
         _save(service, form, municipality, "catalogue_change")
         return done(

@@ -73,6 +73,14 @@ def _slug_taken(form, office: Office | None) -> bool:
     return False
 
 
+def _submitted_and_valid(form, office: Office | None) -> bool:
+    """Every check runs, so that all errors are shown at once."""
+    if not form.is_submitted():
+        return False
+    valid = form.validate()
+    return not _slug_taken(form, office) and valid
+
+
 def _values(form) -> dict:
     values = {name: form[name].data for name in FIELDS}
     return {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
@@ -135,7 +143,7 @@ def offices(municipality_id):
 def office_new(municipality_id):
     municipality = get_municipality(municipality_id)
     form = city_forms.OfficeForm(data=None if request.method == "POST" else _defaults(municipality))
-    if form.validate_on_submit() and not _slug_taken(form, None):
+    if _submitted_and_valid(form, None):
         office = _create(municipality, form)
         return done(_("The office was created."), "admin.office", office)
     return _page("admin/office_edit.html", municipality, form, title=_("New office"), edited=None)
@@ -147,7 +155,7 @@ def office_edit(municipality_id, office_id):
     municipality = get_municipality(municipality_id)
     office = municipality_office(municipality, office_id)
     form = city_forms.OfficeForm(obj=office)
-    if form.validate_on_submit() and not _slug_taken(form, office):
+    if _submitted_and_valid(form, office):
         return save_safely(
             office,
             _change(office, form, municipality, "office_change"),
