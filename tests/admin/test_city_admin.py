@@ -482,3 +482,18 @@ def test_skills_of_services_the_office_does_not_offer_are_kept(client, city, man
     assert client.post(f"/admin/{office.id}/staff/{member.id}", data=data).status_code == 302
     db.session.refresh(member)
     assert [s.name for s in member.skills] == ["Kfz-Zulassung"]
+
+
+def test_the_municipality_log_shows_catalogue_and_role_changes(client, city, city_admin):
+    municipality, office, _nord = city
+    passport = next(s for s in municipality.services if s.name == "Reisepass beantragen")
+    data = {**NEW_SERVICE, "name": passport.name, "leika_id": "", "fee_cents": "70,00"}
+    assert (
+        client.post(f"/admin/m/{municipality.id}/catalogue/{passport.id}", data=data).status_code
+        == 302
+    )
+    page = client.get(f"/admin/m/{municipality.id}/audit?lang=en").get_data(as_text=True)
+    assert "Catalogue service changed" in page and "fee in cent: — → 7000" in page
+    # not in an office's log: the catalogue is the municipality's
+    office_log = client.get(f"/admin/{office.id}/audit?lang=en").get_data(as_text=True)
+    assert "fee in cent" not in office_log

@@ -91,6 +91,7 @@ def pages(city: City) -> dict[str, str]:
         "city-offer": f"/admin/{city.office_id}/services/{city.service_id}",
         "city-staff": f"{m}/staff",
         "city-staff-member": f"{m}/staff/{city.member_id}",
+        "city-audit": f"{m}/audit",
     }
 
 

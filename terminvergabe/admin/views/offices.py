@@ -165,3 +165,20 @@ def office_edit(municipality_id, office_id):
         )
     title = escape(_("Office %(name)s")) % {"name": office_text(office.name)}
     return _page("admin/office_edit.html", municipality, form, title=title, edited=office)
+
+
+@bp.route("/m/<int:municipality_id>/audit")
+@admin_required
+def municipality_audit(municipality_id):
+    """What was changed of the municipality as a whole: its offices, catalogue and staff roles
+    (the changes inside an office are in that office's log too)."""
+    municipality = get_municipality(municipality_id)
+    entries = db.session.scalars(
+        sa.select(audit.AuditEntry)
+        .where(audit.AuditEntry.municipality_id == municipality.id)
+        .order_by(audit.AuditEntry.at.desc(), audit.AuditEntry.id.desc())
+        .limit(500)
+    ).all()
+    return render_template(
+        "admin/city_audit.html", municipality=municipality, office=None, entries=entries
+    )
