@@ -10,17 +10,14 @@ from terminvergabe.audit import AuditEntry
 from terminvergabe.auth import operations
 from terminvergabe.booking.models import (
     Counter,
-    Offer,
     Office,
-    OfficeMembership,
     Role,
     Service,
-    ShiftPattern,
     StaffMember,
 )
 from terminvergabe.db import db
 from tests import factories
-from tests.auth.staff import PASSWORD, forget_setup_entries, log_in
+from tests.auth.staff import PASSWORD, log_in
 
 NEW_OFFICE = {
     "name": "Bürgerbüro Nord",
@@ -61,28 +58,6 @@ OFFER = {
     "modes": ["in_person"],
     "video_url": "",
 }
-
-
-@pytest.fixture
-def city(office):
-    """The test office's municipality with a second office, `nord`."""
-    nord = factories.create_office(
-        slug="nord", name="Bürgerbüro Nord", municipality=office.municipality
-    )
-    db.session.commit()
-    return office.municipality, office, nord
-
-
-@pytest.fixture
-def city_admin(client, city):
-    municipality = city[0]
-    member = operations.create_staff(
-        "stadtadmin", PASSWORD, "Stadt Admin", [Role.ADMIN], municipality=municipality
-    )
-    forget_setup_entries()
-    db.session.commit()
-    log_in(client, member)
-    return member
 
 
 def count(model) -> int:
@@ -336,18 +311,6 @@ def test_offer_by_video_and_phone(client, city, city_admin):
 # -- who may do what ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def manager_of_testamt(client, city):
-    _municipality, office, _nord = city
-    member = operations.create_staff(
-        "leitung", PASSWORD, "Leitung Testamt", [Role.OFFICE_MANAGER], office
-    )
-    forget_setup_entries()
-    db.session.commit()
-    log_in(client, member)
-    return member
-
-
 def test_office_manager_sees_only_their_office_and_not_the_catalogue(
     client, city, manager_of_testamt
 ):
@@ -394,94 +357,6 @@ def test_administrator_of_another_municipality_is_refused(client, city):
         assert client.get(f"/admin/m/{municipality.id}/{page}").status_code == 403
     assert client.get(f"/admin/m/{other.id}/offices").status_code == 200
     assert client.get(f"/admin/m/{other.id}/offices/{city[1].id}").status_code == 404
-
-
-# -- staff in several offices ------------------------------------------------------------------
-
-
-def test_staff_member_works_in_a_second_office(client, city, city_admin):
-    municipality, office, nord = city
-    clerk = db.session.scalar(
-        sa.select(StaffMember).join(OfficeMembership).where(OfficeMembership.office_id == office.id)
-    )
-    base = f"/admin/m/{municipality.id}/staff"
-    overview = client.get(base).get_data(as_text=True)
-    assert clerk.name in overview and "Stadt Admin" in overview
-
-    added = client.post(
-        f"{base}/{clerk.id}/offices",
-        data={"add-office_id": nord.id, "add-roles": ["clerk", "front_desk"]},
-    )
-    assert added.status_code == 302
-    assert clerk.roles_in(nord.id) == {Role.CLERK, Role.FRONT_DESK}
-    assert clerk.roles_in(office.id) == {Role.CLERK}
-    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "membership_create"))
-    assert entry.office_id == nord.id and entry.details["roles"] == [None, "clerk,front_desk"]
-
-    changed = client.post(
-        f"{base}/{clerk.id}/offices/{nord.id}", data={f"office-{nord.id}-roles": ["office_manager"]}
-    )
-    assert changed.status_code == 302
-    assert clerk.roles_in(nord.id) == {Role.OFFICE_MANAGER}
-
-    # No role left: they leave the office (they have no shifts there).
-    assert client.post(f"{base}/{clerk.id}/offices/{nord.id}", data={}).status_code == 302
-    assert nord.id not in clerk.office_ids
-
-
-def test_leaving_an_office_with_shifts_is_refused(client, city, city_admin):
-    municipality, office, _nord = city
-    shift = db.session.scalars(sa.select(ShiftPattern)).first()
-    member = shift.staff_member
-    response = client.post(
-        f"/admin/m/{municipality.id}/staff/{member.id}/offices/{office.id}?lang=en", data={}
-    )
-    assert response.status_code == 409
-    assert "still has shifts in this office" in response.get_data(as_text=True)
-    assert office.id in member.office_ids
-
-
-def test_municipality_admin_grants_the_administrator_role(client, city, city_admin):
-    municipality, office, _nord = city
-    clerk = db.session.scalar(
-        sa.select(StaffMember).join(OfficeMembership).where(OfficeMembership.office_id == office.id)
-    )
-    path = f"/admin/m/{municipality.id}/staff/{clerk.id}/admin"
-    assert client.post(path, data={"role-admin": "y"}).status_code == 302
-    assert clerk.roles == "admin" and clerk.municipality_id == municipality.id
-    refused = client.post(f"/admin/m/{municipality.id}/staff/{city_admin.id}/admin", data={})
-    assert refused.status_code == 409 and city_admin.roles == "admin"
-
-
-def test_office_manager_cannot_take_over_a_wider_account(client, city, manager_of_testamt):
-    """A manager of one office changes roles there, not the login of someone who also works
-    where they do not manage."""
-    _municipality, office, nord = city
-    member = operations.create_staff("beide", PASSWORD, "In Beiden", [Role.CLERK], office)
-    member.memberships.append(OfficeMembership(office=nord, roles="clerk"))
-    db.session.commit()
-    password_hash = member.password_hash
-    page = client.get(f"/admin/{office.id}/staff/{member.id}").get_data(as_text=True)
-    assert 'name="password"' not in page and 'name="login"' not in page
-    data = {"name": "Übernommen", "login": "beide", "password": "x" * 20, "roles": ["front_desk"]}
-    assert client.post(f"/admin/{office.id}/staff/{member.id}", data=data).status_code == 302
-    db.session.refresh(member)
-    assert (member.name, member.password_hash) == ("In Beiden", password_hash)
-    assert member.roles_in(office.id) == {Role.FRONT_DESK}
-    assert member.roles_in(nord.id) == {Role.CLERK}
-
-
-def test_skills_of_services_the_office_does_not_offer_are_kept(client, city, manager_of_testamt):
-    _municipality, office, nord = city
-    special = Service(municipality=office.municipality, name="Kfz-Zulassung")
-    db.session.add(Offer(office=nord, service=special, duration_minutes=30))
-    member = operations.create_staff("kfz", PASSWORD, "Kfz Kraft", [Role.CLERK], office)
-    member.skills = [special]
-    db.session.commit()
-    data = {"name": member.name, "login": "kfz", "roles": ["clerk"], "active": "y", "skills": []}
-    assert client.post(f"/admin/{office.id}/staff/{member.id}", data=data).status_code == 302
-    db.session.refresh(member)
-    assert [s.name for s in member.skills] == ["Kfz-Zulassung"]
 
 
 def test_the_municipality_log_shows_catalogue_and_role_changes(client, city, city_admin):

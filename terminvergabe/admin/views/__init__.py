@@ -11,6 +11,7 @@ from terminvergabe.admin.views import (  # noqa: F401  (each module adds its rou
     catalogue,
     counters,
     hours,
+    members,
     office,
     offices,
     privacy,
