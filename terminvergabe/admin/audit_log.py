@@ -34,6 +34,16 @@ def action_labels() -> dict[str, str]:
         "counter_change": _("Counter changed"),
         "service_create": _("Service added"),
         "service_change": _("Service changed"),
+        "offer_create": _("Service offered"),
+        "offer_change": _("Service of the office changed"),
+        "office_create": _("Office created"),
+        "office_change": _("Office changed"),
+        "catalogue_create": _("Service added to the catalogue"),
+        "catalogue_change": _("Catalogue service changed"),
+        "membership_create": _("Staff member added to the office"),
+        "membership_change": _("Roles in the office changed"),
+        "membership_delete": _("Staff member left the office"),
+        "admin_role": _("Administrator role changed"),
         "staff_create": _("Staff member added"),
         "staff_change": _("Staff member changed"),
         "shift_create": _("Weekly shift added"),
@@ -80,6 +90,7 @@ def field_labels() -> dict[str, str]:
         "skills": _("services"),
         "login": _("login name"),
         "roles": _("roles"),
+        "administrator": _("administrator"),
         "password": _("password"),
         "token": _("token"),
         "kind": _("kind"),
@@ -112,6 +123,24 @@ def field_labels() -> dict[str, str]:
         "what_to_bring": _("what to bring"),
         "ticket_prefix": _("ticket prefix"),
         "note": _("note"),
+        "slug": _("short name"),
+        "street": _("street"),
+        "postcode": _("postcode"),
+        "city": _("town"),
+        "district": _("part of town"),
+        "email": _("email address"),
+        "phone": _("phone"),
+        "time_zone": _("time zone"),
+        "bundesland": _("federal state"),
+        "directions": _("how to get there"),
+        "step_free": _("step-free"),
+        "accessibility_note": _("accessibility note"),
+        "fee_cents": _("fee in cent"),
+        "fee_note": _("fee note"),
+        "synonyms": _("synonyms"),
+        "translations": _("translations"),
+        "modes": _("ways to hold it"),
+        "video_url": _("video link"),
         "reason": _("reason"),
     }
 
@@ -127,6 +156,9 @@ def _value(value) -> Markup:
         "office_manager": _("Office manager"),
         "front_desk": _("Front desk"),
         "clerk": _("Clerk"),
+        "in_person": _("in person"),
+        "phone": _("by phone"),
+        "video": _("by video"),
     }
     if value is None or value == []:
         return Markup("—")
@@ -173,13 +205,14 @@ def _changes(details: dict) -> list:
         if value == audit.CHANGED:
             parts.append(escape(f"{names[name]}: ") + _value(value))
         elif isinstance(value, list) and len(value) == 2:
-            old, new = (_roles(v) if name == "roles" else v for v in value)
+            old, new = (_roles(v) if name in ("roles", "modes") else v for v in value)
             parts.append(escape(f"{names[name]}: ") + _value(old) + " → " + _value(new))
     return parts
 
 
 def _roles(value):
-    """Roles are stored as "clerk,front_desk"; shown as a list of their names."""
+    """Roles (and ways to hold an appointment) are stored as "clerk,front_desk"; shown as a
+    list of their names."""
     return [r for r in value.split(",") if r] if isinstance(value, str) else value
 
 

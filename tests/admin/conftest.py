@@ -1,4 +1,5 @@
-"""Fixtures for the admin tests: an office with staff of every role, booked appointments."""
+"""Fixtures for the admin tests: an office with staff of every role, booked appointments, and a
+municipality with two offices and its administrator."""
 
 import datetime as dt
 
@@ -49,3 +50,37 @@ def book(office, start_at, now, email, services=(("Personalausweis beantragen", 
     appointment = booking.hold(office, selection, start_at, now)
     booking.confirm(appointment, name, email, "0221 12345", now)
     return appointment
+
+
+@pytest.fixture
+def city(office):
+    """The test office's municipality with a second office, `nord`."""
+    nord = factories.create_office(
+        slug="nord", name="Bürgerbüro Nord", municipality=office.municipality
+    )
+    db.session.commit()
+    return office.municipality, office, nord
+
+
+@pytest.fixture
+def city_admin(client, city):
+    municipality = city[0]
+    member = operations.create_staff(
+        "stadtadmin", PASSWORD, "Stadt Admin", [Role.ADMIN], municipality=municipality
+    )
+    forget_setup_entries()
+    db.session.commit()
+    log_in(client, member)
+    return member
+
+
+@pytest.fixture
+def manager_of_testamt(client, city):
+    _municipality, office, _nord = city
+    member = operations.create_staff(
+        "leitung", PASSWORD, "Leitung Testamt", [Role.OFFICE_MANAGER], office
+    )
+    forget_setup_entries()
+    db.session.commit()
+    log_in(client, member)
+    return member

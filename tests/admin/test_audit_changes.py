@@ -87,25 +87,24 @@ def test_counter_and_service_changes(client, office, manager, now):
     service = db.session.get(Service, services["Reisepass beantragen"])
     offer = office.offer_of(service.id)
     data = {
-        "name": service.name,
         "duration_minutes": "30",
         "max_quantity": str(offer.max_quantity),
         "ticket_prefix": offer.ticket_prefix,
         "position": str(offer.position),
         "public": "y",
         "active": "y",
-        "description": "Neu beschrieben",
+        "modes": ["in_person", "phone"],
     }
     _post(client, f"{base}/services/{service.id}", data)
-    entry = _last("service_change")
+    entry = _last("offer_change")
     assert entry.details == {
         "subject": "Reisepass beantragen",
         "duration_minutes": [20, 30],
-        "description": audit.CHANGED,
+        "modes": ["in_person", "in_person,phone"],
     }
     page = client.get(f"{base}/audit?lang=en").get_data(as_text=True)
-    assert "Service changed" in page and "duration: 20 → 30" in page
-    assert "description: changed" in page
+    assert "Service of the office changed" in page and "duration: 20 → 30" in page
+    assert "ways to hold it: in person → in person, by phone" in page
     assert "Counter changed" in page and "active: yes → no" in page
 
 

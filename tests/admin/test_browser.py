@@ -83,14 +83,15 @@ def test_every_admin_page_is_valid_and_accessible(page, live_server, setup):
 def test_form_errors_are_announced_and_linked(page, live_server, setup):
     log_in(page, live_server, f"/admin/{setup.office_id}/services")
     page.goto(live_server.url(f"/admin/{setup.office_id}/services?lang=en"))
+    page.click("table.data a >> nth=0")  # the first offer
     page.fill("#duration_minutes", "0")
-    page.fill("#leika_id", "123")
-    page.click("text=Add service")
+    page.fill("#ticket_prefix", "a1")
+    page.click("text=Save")
     summary = page.locator("#error-summary")
     assert summary.get_attribute("role") == "alert"
-    summary.locator("a[href='#leika_id']").click()
-    assert page.evaluate("document.activeElement.id") == "leika_id"
-    assert page.get_attribute("#leika_id", "aria-invalid") == "true"
+    summary.locator("a[href='#ticket_prefix']").click()
+    assert page.evaluate("document.activeElement.id") == "ticket_prefix"
+    assert page.get_attribute("#ticket_prefix", "aria-invalid") == "true"
     screenshot(page, "admin-service-errors")
     check_page(page, "admin-service-errors")
 

@@ -78,13 +78,21 @@ def test_rows_of_another_office_are_not_found(client, office, other_office, mana
     assert client.get(f"/admin/{office.id}/counters/{foreign.id}").status_code == 404
 
 
-def test_add_service_with_bad_input_says_what_is_wrong(client, office, manager):
+def _catalogue_service(office, name="Führungszeugnis beantragen"):
+    """A service of the office's catalogue that the office does not offer yet."""
+    service = Service(municipality=office.municipality, name=name, leika_id="99089004000000")
+    db.session.add(service)
+    db.session.commit()
+    return service
+
+
+def test_offer_with_bad_input_says_what_is_wrong(client, office, manager):
+    service = _catalogue_service(office)
     response = client.post(
         f"/admin/{office.id}/services?lang=en",
         data={
-            "name": "",
+            "service_id": str(service.id),
             "duration_minutes": "0",
-            "leika_id": "12",
             "max_quantity": "1",
             "ticket_prefix": "a1",
             "position": "0",
@@ -92,34 +100,32 @@ def test_add_service_with_bad_input_says_what_is_wrong(client, office, manager):
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert 'href="#name"' in page  # the summary links to the field
+    assert 'href="#duration_minutes"' in page  # the summary links to the field
     assert 'aria-invalid="true"' in page
-    assert "A LeiKa id has exactly 14 digits." in page
     assert "Use one to three capital letters A–Z." in page
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Service)) == 3
+    assert "Choose at least one way to hold the appointment." in page
+    assert office.offer_of(service.id) is None
 
 
-def test_add_service(client, office, manager):
+def test_offer_a_catalogue_service(client, office, manager):
+    service = _catalogue_service(office)
     response = client.post(
         f"/admin/{office.id}/services",
         data={
-            "name": "Führungszeugnis",
+            "service_id": str(service.id),
             "duration_minutes": "15",
-            "leika_id": "99089004000000",
             "max_quantity": "2",
             "ticket_prefix": "F",
             "position": "4",
             "public": "y",
             "active": "y",
-            "what_to_bring": "Personalausweis",
+            "modes": ["in_person"],
         },
     )
     assert response.status_code == 302
-    service = db.session.scalar(sa.select(Service).where(Service.name == "Führungszeugnis"))
     offer = office.offer_of(service.id)
     assert (offer.duration_minutes, offer.max_quantity, offer.ticket_prefix) == (15, 2, "F")
-    assert offer.public and service.what_to_bring == "Personalausweis"
-    assert service.municipality_id == office.municipality_id
+    assert offer.public and offer.modes == "in_person"
 
 
 def test_closure_without_bookings_is_saved_at_once(client, office, manager):

@@ -1,16 +1,20 @@
 """Admin pages, one module per resource: parse -> operation -> render, one commit per request.
 
-Office managers manage their own office, administrators every office. The shared form-page
-helpers and the blueprint are in `common`.
+Office managers manage their own office; a municipality's administrators every office of it,
+its catalogue and its staff (under /admin/m/<municipality id>/). The shared form-page helpers
+and the blueprint are in `common`.
 """
 
 from terminvergabe.admin.views import (  # noqa: F401  (each module adds its routes)
     audit,
     calendar,
+    catalogue,
     catalogue_import,
     counters,
     hours,
+    members,
     office,
+    offices,
     privacy,
     queue,
     services,

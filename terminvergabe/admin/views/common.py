@@ -1,5 +1,5 @@
-"""The blueprint and the helpers every admin page shares: the office and its rows, form pages,
-and changes saved safely.
+"""The blueprint and the helpers every admin page shares: the office or municipality and its
+rows, form pages, and changes saved safely.
 
 A change that could take capacity from booked appointments goes through `save_safely`: the
 manager first sees the appointments it would leave without a counter and decides, per
@@ -15,8 +15,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from terminvergabe.admin import capacity
 from terminvergabe.admin.operations import CANCEL, Resolution, apply_change, delete_row
-from terminvergabe.auth.access import current_staff, ensure_office, role_required
-from terminvergabe.booking.models import Counter, Offer, Office, OfficeMembership, Role, StaffMember
+from terminvergabe.auth.access import administers, current_staff, ensure_office, role_required
+from terminvergabe.booking.models import (
+    Counter,
+    Municipality,
+    Offer,
+    Office,
+    OfficeMembership,
+    Role,
+    Service,
+    StaffMember,
+)
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
 from terminvergabe.time import now
@@ -24,6 +33,8 @@ from terminvergabe.time import now
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 manager_required = role_required(Role.ADMIN, Role.OFFICE_MANAGER)
+# Municipality pages: `get_municipality` then refuses administrators of another municipality.
+admin_required = role_required(Role.ADMIN)
 
 
 def get_office(office_id: int) -> Office:
@@ -32,6 +43,46 @@ def get_office(office_id: int) -> Office:
     if office is None:
         abort(404)
     return office
+
+
+def get_municipality(municipality_id: int) -> Municipality:
+    """The municipality, for its administrators and the installation's operator only (403 for
+    everyone else, whether it exists or not, as for offices)."""
+    staff = current_staff()
+    if staff is None or not administers(staff, municipality_id):
+        abort(403)
+    municipality = db.session.get(Municipality, municipality_id)
+    if municipality is None:
+        abort(404)
+    return municipality
+
+
+def municipality_office(municipality: Municipality, office_id: int) -> Office:
+    office = db.session.get(Office, office_id)
+    if office is None or office.municipality_id != municipality.id:
+        abort(404)
+    return office
+
+
+def catalogue_service(municipality: Municipality, service_id: int) -> Service:
+    service = db.session.get(Service, service_id)
+    if service is None or service.municipality_id != municipality.id:
+        abort(404)
+    return service
+
+
+def municipality_offices(municipality: Municipality) -> list[Office]:
+    return db.session.scalars(
+        sa.select(Office).where(Office.municipality_id == municipality.id).order_by(Office.name)
+    ).all()
+
+
+def catalogue(municipality: Municipality) -> list[Service]:
+    return db.session.scalars(
+        sa.select(Service)
+        .where(Service.municipality_id == municipality.id)
+        .order_by(Service.position, Service.name, Service.id)
+    ).all()
 
 
 def owned(model, object_id: int, office: Office):
@@ -70,10 +121,13 @@ def office_staff(office: Office) -> list[StaffMember]:
     ).all()
 
 
-def done(message: str, endpoint: str, office: Office):
+def done(message: str, endpoint: str, office: Office | None = None, **url_args):
+    """Commit, say so, and go to `endpoint` (of the office, when given)."""
     db.session.commit()
     flash(message)
-    return redirect(url_for(endpoint, office_id=office.id))
+    if office is not None:
+        url_args["office_id"] = office.id
+    return redirect(url_for(endpoint, **url_args))
 
 
 def form_page(template: str, office: Office, form, **context):
@@ -111,8 +165,9 @@ def _resolutions() -> dict[int, Resolution]:
     return chosen
 
 
-def save_safely(office: Office, change, message: str, endpoint: str, reason: str = ""):
-    """Save `change` when it breaks no booking; else show the affected appointments first."""
+def save_safely(office: Office, change, message: str, endpoint: str, reason: str = "", **url_args):
+    """Save `change` when it breaks no booking; else show the affected appointments first.
+    Afterwards to `endpoint` of the office (with `url_args`)."""
     when = now()
     if request.form.get("confirm_change") == "1":
         try:
@@ -123,11 +178,11 @@ def save_safely(office: Office, change, message: str, endpoint: str, reason: str
             db.session.rollback()
             flash(error.message)
         else:
-            return done(message, endpoint, office)
+            return done(message, endpoint, office, **url_args)
     found = capacity.impact(office, change, when)
     if found.safe:
         change()
-        return done(message, endpoint, office)
+        return done(message, endpoint, office, **url_args)
     replay = [
         (key, value)
         for key, value in request.form.items(multi=True)

@@ -1,8 +1,9 @@
-"""The overview of the offices, an office's start page, its booking rules, and a booked
-appointment cancelled by the office."""
+"""The start page (the municipalities and offices a member manages), an office's start page,
+its booking rules, and a booked appointment cancelled by the office."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -17,20 +18,42 @@ from terminvergabe.admin.views.common import (
     manager_required,
     owned,
 )
-from terminvergabe.auth.access import current_staff, is_admin, may_access_office, offices_of
-from terminvergabe.booking.models import Appointment, Role
+from terminvergabe.auth.access import (
+    administers,
+    current_staff,
+    is_admin,
+    is_operator,
+    may_access_office,
+    offices_of,
+)
+from terminvergabe.booking.models import Appointment, Municipality, Role
+from terminvergabe.db import db
 from terminvergabe.time import now
+
+
+def _administered(staff) -> list[Municipality]:
+    """The municipalities whose offices, catalogue and staff the member looks after."""
+    if not is_admin(staff):
+        return []
+    query = sa.select(Municipality).order_by(Municipality.name)
+    if not is_operator(staff):
+        query = query.where(Municipality.id == staff.municipality_id)
+    return db.session.scalars(query).all()
 
 
 @bp.route("/")
 @manager_required
 def index():
+    """What the member may manage: their municipalities (administrators) and offices."""
     staff = current_staff()
     managed = frozenset({Role.OFFICE_MANAGER})
     offices = [o for o in offices_of(staff) if may_access_office(staff, o, managed)]
-    if len(offices) == 1 and not is_admin(staff):
+    municipalities = _administered(staff)
+    if len(offices) == 1 and not municipalities:
         return redirect(url_for("admin.office", office_id=offices[0].id))
-    return render_template("admin/index.html", offices=offices)
+    return render_template(
+        "admin/index.html", offices=offices, municipalities=municipalities, office=None
+    )
 
 
 @bp.route("/<int:office_id>/")
@@ -43,6 +66,7 @@ def office(office_id):
         office=office,
         unstaffed=capacity.affected_appointments(office, when),
         entries=audit.entries(office.id, limit=20),
+        may_describe=administers(current_staff(), office.municipality_id),
     )
 
 
