@@ -13,7 +13,7 @@ an office has a free time within its first SCAN_DAYS open days.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter as Tally
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -46,22 +46,20 @@ class OfficeAnswer:
 
 
 def offers_all(office: Office, selection: Selection) -> bool:
-    """Whether the office offers every service of the selection to citizens, as many times."""
-    offers = {o.service_id: o for o in office.public_offers}
-    return all(
-        service_id in offers and quantity <= offers[service_id].max_quantity
-        for service_id, quantity in selection.items()
-    )
+    """Whether the office offers every service of the selection to citizens, as many times,
+    in at least one common way (in person, by phone or by video)."""
+    return bool(offering([office], selection))
 
 
 def offering(offices: Iterable[Office], selection: Selection) -> list[Office]:
     """The offices (in the given order) that offer every service of the selection to citizens,
-    as many times: `offers_all` for all of them in one query."""
+    as many times, and in a way all of them share (one appointment is held in one way): one
+    query for all of them."""
     offices = list(offices)
     if not offices or not selection:
         return []
     rows = db.session.execute(
-        sa.select(Offer.office_id, Offer.service_id, Offer.max_quantity)
+        sa.select(Offer.office_id, Offer.service_id, Offer.max_quantity, Offer.modes)
         .join(Offer.service)
         .where(
             Offer.office_id.in_([office.id for office in offices]),
@@ -71,8 +69,14 @@ def offering(offices: Iterable[Office], selection: Selection) -> list[Office]:
             Service.active,
         )
     )
-    covered = Tally(office for office, service, most in rows if selection[service] <= most)
-    return [office for office in offices if covered[office.id] == len(selection)]
+    covered: dict[int, int] = defaultdict(int)
+    modes: dict[int, set[str]] = {}
+    for office_id, service_id, most, offered in rows:
+        if selection[service_id] <= most:
+            covered[office_id] += 1
+            ways = set(offered.split(","))
+            modes[office_id] = modes[office_id] & ways if office_id in modes else ways
+    return [o for o in offices if covered[o.id] == len(selection) and modes.get(o.id)]
 
 
 def across(

@@ -134,6 +134,18 @@ def test_only_offices_offering_the_whole_selection_answer(app_ctx, now):
     assert slugs({}) == set()
 
 
+def test_an_office_whose_offers_share_no_way_of_holding_them_does_not_answer(app_ctx, now):
+    offices, services = _city(random.Random(3))
+    mitte = next(o for o in offices if o.slug == "mitte")
+    mitte.offer_of(services[PASS].id).modes = "phone"
+    both = {services[PASS].id: 1, services[PERSO].id: 1}
+    assert "mitte" not in {a.office.slug for a in earliest.across(offices, both, now)}
+    assert not earliest.offers_all(mitte, both)
+    assert earliest.offers_all(mitte, {services[PASS].id: 1})
+    mitte.offer_of(services[PERSO].id).modes = "in_person,phone"
+    assert "mitte" in {a.office.slug for a in earliest.across(offices, both, now)}
+
+
 def test_a_booking_moves_the_earliest_time_on(app_ctx, now):
     offices, services = _city(random.Random(5))
     mitte = offices[0]
