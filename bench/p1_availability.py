@@ -48,7 +48,10 @@ from terminvergabe.booking.models import (  # noqa: E402
     Appointment,
     AppointmentStatus,
     Counter,
+    Municipality,
+    Offer,
     Office,
+    OfficeMembership,
     OpeningHours,
     Service,
     ShiftPattern,
@@ -71,7 +74,9 @@ HOURS |= {3: ("08:00", "18:00"), 4: ("08:00", "13:00")}
 def build(seed: int = 1) -> tuple[int, dict[int, int]]:
     """The office and its bookings; returns the office id and a two-service selection."""
     rng = random.Random(seed)
+    city = Municipality(slug="p1", name="P1 city")
     office = Office(
+        municipality=city,
         slug="p1",
         name="P1 office",
         slot_minutes=10,
@@ -80,13 +85,10 @@ def build(seed: int = 1) -> tuple[int, dict[int, int]]:
         bundesland="NW",
     )
     db.session.add(office)
-    services = [
-        Service(
-            office=office, name=f"Service {i}", duration_minutes=rng.choice((5, 10, 15, 20, 30))
-        )
-        for i in range(SERVICES)
-    ]
-    db.session.add_all(services)
+    services = [Service(municipality=city, name=f"Service {i}") for i in range(SERVICES)]
+    for service in services:
+        minutes = rng.choice((5, 10, 15, 20, 30))
+        db.session.add(Offer(office=office, service=service, duration_minutes=minutes))
     for weekday, (start, end) in HOURS.items():
         db.session.add(
             OpeningHours(
@@ -100,7 +102,8 @@ def build(seed: int = 1) -> tuple[int, dict[int, int]]:
         # Two counters do only a third of the services, the others all of them.
         skills = services if number >= 2 else services[number::3]
         counter = Counter(office=office, name=f"Schalter {number + 1}", skills=skills)
-        staff = StaffMember(office=office, name=f"Clerk {number + 1}", roles="clerk")
+        staff = StaffMember(municipality=city, name=f"Clerk {number + 1}")
+        staff.memberships.append(OfficeMembership(office=office, roles="clerk"))
         db.session.add_all([counter, staff])
         for weekday, (start, end) in HOURS.items():
             db.session.add(

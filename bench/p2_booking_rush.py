@@ -41,7 +41,10 @@ from terminvergabe import create_app
 from terminvergabe.booking.models import (
     Closure,
     Counter,
+    Municipality,
+    Offer,
     Office,
+    OfficeMembership,
     OpeningHours,
     Service,
     ShiftPattern,
@@ -62,7 +65,9 @@ def build_office(app) -> tuple[str, int]:
             with db.engine.begin() as conn:
                 conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         db.create_all()
+        city = Municipality(slug="rush", name="Stadt Ansturm")
         office = Office(
+            municipality=city,
             slug="rush",
             time_zone="Europe/Berlin",
             name="Bürgerbüro Ansturm",
@@ -73,10 +78,12 @@ def build_office(app) -> tuple[str, int]:
             hold_minutes=10,
             max_active_per_email=1,
         )
-        service = Service(office=office, name="Personalausweis beantragen", duration_minutes=10)
+        service = Service(municipality=city, name="Personalausweis beantragen")
+        offer = Offer(office=office, service=service, duration_minutes=10)
         counter = Counter(office=office, name="Schalter 1", skills=[service])
-        staff = StaffMember(office=office, name="Sachbearbeitung", roles="clerk")
-        db.session.add_all([office, service, counter, staff])
+        staff = StaffMember(municipality=city, name="Sachbearbeitung")
+        staff.memberships.append(OfficeMembership(office=office, roles="clerk"))
+        db.session.add_all([office, offer, counter, staff])
         for weekday in range(7):
             db.session.add(
                 OpeningHours(
