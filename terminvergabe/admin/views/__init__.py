@@ -9,6 +9,7 @@ from terminvergabe.admin.views import (  # noqa: F401  (each module adds its rou
     calendar,
     counters,
     hours,
+    municipality,
     office,
     privacy,
     queue,

@@ -5,10 +5,11 @@ something commits once. Refusals are DomainErrors (translated page, nothing chan
 URLs name an appointment only by its manage token, never by its id. The modules share one
 blueprint, "booking": choosing.py (services, days, times, the hold), confirmation.py (details
 and email opt-in), manage.py (the appointment page, cancel, rebook), legal.py (imprint,
-privacy, accessibility), helpers.py (what every template may call).
+privacy, accessibility), branding.py (a municipality's colour and logo), helpers.py (what
+every template may call).
 """
 
-from terminvergabe.citizen.pages import choosing, confirmation, helpers, legal, manage
+from terminvergabe.citizen.pages import branding, choosing, confirmation, helpers, legal, manage
 from terminvergabe.citizen.pages.blueprint import bp
 
-__all__ = ["bp", "choosing", "confirmation", "helpers", "legal", "manage"]
+__all__ = ["bp", "branding", "choosing", "confirmation", "helpers", "legal", "manage"]
