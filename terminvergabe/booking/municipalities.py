@@ -33,22 +33,31 @@ def only() -> Municipality | None:
     return found[0] if len(found) == 1 else None
 
 
-def host_municipality() -> Municipality | None:
-    """The municipality whose own host name this request was sent to (looked up once per
-    request), or None: another host, or no request."""
+def _once_per_request(name: str, find):
+    """`find()`, asked once per request (pages ask several times: header, footer links)."""
     if not has_request_context():
         return None
-    found = getattr(request, "_terminvergabe_host_municipality", _UNSET)
+    attribute = f"_terminvergabe_{name}"
+    found = getattr(request, attribute, _UNSET)
     if found is _UNSET:
-        found = for_host(request.host)
-        request._terminvergabe_host_municipality = found
+        found = find()
+        setattr(request, attribute, found)
     return found
+
+
+def host_municipality() -> Municipality | None:
+    """The municipality whose own host name this request was sent to, or None: another host,
+    or no request."""
+    return _once_per_request("host_municipality", lambda: for_host(request.host))
 
 
 def request_municipality() -> Municipality | None:
     """The municipality the unprefixed pages (`/`, `/impressum`, …) are for: the host's, else
-    the only one; None when the installation has several and the host names none."""
-    return host_municipality() or only()
+    the only one; None when the installation has several and the host names none (and
+    outside a request, the only one)."""
+    if not has_request_context():
+        return only()
+    return _once_per_request("request_municipality", lambda: host_municipality() or only())
 
 
 def shown_here(municipality_id: int) -> bool:
