@@ -9,6 +9,13 @@ from PIL import Image
 from terminvergabe.booking import branding
 
 
+@pytest.fixture
+def app_ctx(app_ctx):
+    """The messages are checked by their English msgid: an English request."""
+    with app_ctx.test_request_context("/?lang=en"):
+        yield app_ctx
+
+
 def _image(kind: str) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (4, 4), "#0b4f8a").save(out, kind)
