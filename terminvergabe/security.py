@@ -3,7 +3,8 @@ the trusted reverse proxies, and redirects that never leave the site.
 
 Settings (defaults in config.py):
     FRAME_ANCESTORS     origins that may embed the pages in a frame (a portal), e.g.
-                        ["https://portal.example.de"]; default none
+                        ["https://portal.example.de"]; default none. A municipality's own
+                        portals (Municipality.frame_ancestors) are added on its pages.
     TRUSTED_PROXY_HOPS  how many reverse proxies in front of the app set X-Forwarded-For and
                         X-Forwarded-Proto (Werkzeug's ProxyFix); 0 (default): the headers are
                         ignored, the client is the connection's peer
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Pages and answers that show nobody's personal data and may be cached. Every other endpoint
@@ -30,6 +31,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "booking.imprint",
         "booking.privacy",
         "booking.accessibility",
+        "booking.brand_stylesheet",
+        "booking.logo",
         "api.offices",
         "api.services",
         "api.days",
@@ -62,6 +65,20 @@ def content_security_policy(frame_ancestors: list[str]) -> str:
     return "; ".join((*_CSP, f"frame-ancestors {ancestors}"))
 
 
+def frame_ancestors() -> list[str]:
+    """Who may embed this response: the installation's portals, and on a municipality's pages
+    (the view set `g.municipality`) that municipality's, validated when they were saved."""
+    found = list(current_app.config["FRAME_ANCESTORS"])
+    try:
+        own = getattr(g.get("municipality"), "frame_ancestors", "") or ""
+    except Exception:  # noqa: BLE001  (an expired row whose reload failed: the stricter policy)
+        own = ""
+    for origin in own.split():
+        if origin not in found:
+            found.append(origin)
+    return found
+
+
 def local_url(target: str | None) -> str | None:
     """`target` as a path on this site, or None: for redirects built from request data (a
     Referer, a `next` or `back` field). An absolute URL counts only when it names this site."""
@@ -80,12 +97,11 @@ def local_url(target: str | None) -> str | None:
 def _add_headers(response):
     config = current_app.config
     headers = response.headers
-    headers.setdefault(
-        "Content-Security-Policy", content_security_policy(config["FRAME_ANCESTORS"])
-    )
+    ancestors = frame_ancestors()
+    headers.setdefault("Content-Security-Policy", content_security_policy(ancestors))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
-    if not config["FRAME_ANCESTORS"]:
+    if not ancestors:
         headers.setdefault("X-Frame-Options", "DENY")  # for browsers without frame-ancestors
     if str(config.get("BASE_URL") or "").startswith("https://"):
         headers.setdefault("Strict-Transport-Security", f"max-age={int(config['HSTS_MAX_AGE'])}")

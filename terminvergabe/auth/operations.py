@@ -19,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from terminvergabe import audit, events
 from terminvergabe.auth.models import Device, DeviceKind
+from terminvergabe.booking import municipalities
 from terminvergabe.booking.models import Municipality, Office, OfficeMembership, Role, StaffMember
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
@@ -214,4 +215,6 @@ def find_device(token: str, kind: DeviceKind | None = None) -> Device | None:
         return None
     if device.is_revoked or (kind is not None and device.kind != kind):
         return None
+    if not municipalities.shown_here(device.office.municipality_id):
+        return None  # a screen of another municipality, pointed at this one's host name
     return device

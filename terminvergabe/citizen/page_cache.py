@@ -58,6 +58,7 @@ def kept_page(slug: str, now: dt.datetime, render: Callable[[], str]) -> str:
     key = (
         *office,  # the office id first: forget() drops the page
         "page",
+        request.host,  # the header and footer links depend on the municipality's host
         request.full_path,
         str(get_locale()),
         now.replace(second=0, microsecond=0),

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from terminvergabe import audit, events, metrics
 from terminvergabe.booking import lifecycle as appointment_lifecycle
+from terminvergabe.booking import municipalities
 from terminvergabe.booking.models import Appointment, Counter, Office, Service, StaffMember
 from terminvergabe.counter import lifecycle
 from terminvergabe.counter.lifecycle import Verb
@@ -129,6 +130,8 @@ def find_ticket_by_status_token(token: str) -> Ticket | None:
         return None
     ticket = db.session.scalar(sa.select(Ticket).where(Ticket.status_token == token))
     if ticket is None or not hmac.compare_digest(ticket.status_token, token):
+        return None
+    if not municipalities.shown_here(ticket.office.municipality_id):
         return None
     return ticket
 

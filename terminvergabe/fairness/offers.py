@@ -18,7 +18,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from terminvergabe.booking import availability, operations
+from terminvergabe.booking import availability, municipalities, operations
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
 from terminvergabe.booking.schedules import booking_window
 from terminvergabe.db import db, find_by_secret, lock_key, lock_row
@@ -30,7 +30,10 @@ from terminvergabe.time import local_date
 
 
 def find_offer(token: str) -> WaitlistOffer | None:
-    return find_by_secret(WaitlistOffer.token, token)
+    offer = find_by_secret(WaitlistOffer.token, token)
+    if offer is None or not municipalities.shown_here(offer.entry.office.municipality_id):
+        return None
+    return offer
 
 
 def open_offer(entry: WaitlistEntry) -> WaitlistOffer | None:

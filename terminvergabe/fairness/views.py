@@ -13,7 +13,7 @@ from flask import Blueprint, abort, jsonify, render_template, request
 from flask_babel import get_locale
 
 from terminvergabe import fields
-from terminvergabe.booking import availability
+from terminvergabe.booking import availability, municipalities
 from terminvergabe.booking.models import Office
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
@@ -28,7 +28,7 @@ bp = Blueprint("waitlist", __name__)
 
 def _office(slug: str) -> Office:
     office = db.session.scalar(sa.select(Office).where(Office.slug == slug))
-    if office is None:
+    if office is None or not municipalities.shown_here(office.municipality_id):
         abort(404)
     return office
 

@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from terminvergabe import fields
-from terminvergabe.booking import availability
+from terminvergabe.booking import availability, municipalities
 from terminvergabe.booking.models import Office
 from terminvergabe.db import db, find_by_secret, lock_key
 from terminvergabe.errors import DomainError
@@ -33,7 +33,10 @@ LIVE = (EntryStatus.PENDING, EntryStatus.ACTIVE)
 
 
 def find_entry(token: str) -> WaitlistEntry | None:
-    return find_by_secret(WaitlistEntry.token, token)
+    entry = find_by_secret(WaitlistEntry.token, token)
+    if entry is None or not municipalities.shown_here(entry.office.municipality_id):
+        return None
+    return entry
 
 
 def _refuse(code: str, message: str) -> DomainError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort
 
 from terminvergabe import time
-from terminvergabe.booking import codes
+from terminvergabe.booking import codes, municipalities
 from terminvergabe.booking.models import Appointment, AppointmentStatus
 from terminvergabe.notify import ical, qr
 from terminvergabe.notify.payload import snapshot
@@ -23,7 +23,7 @@ VISIT_STATUSES = (
 
 def _appointment(token: str) -> Appointment:
     appointment = codes.find_by_manage_token(token)
-    if appointment is None:
+    if appointment is None or not municipalities.shown_here(appointment.office.municipality_id):
         abort(404)
     return appointment
 

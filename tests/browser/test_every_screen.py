@@ -50,12 +50,13 @@ MOBILE = {"width": 320, "height": 720}
 DESKTOP = {"width": 1280, "height": 900}
 DISPLAY = {"width": 1920, "height": 1080}
 
-# Pages that are not HTML for people (streams, files, JSON) or are checked elsewhere.
+# Pages that are not HTML for people (streams, files, JSON) or are checked elsewhere (the
+# municipality pages, which an office manager may not open: in test_branding.py).
 NOT_PAGES = re.compile(
     r"(^static$|^api\.|^booking\.|\.events$|_events$|_state$|\.state$|_csv$|challenge$"
     r"|^health|^metrics|^notify\.|\.logout$|^admin\.index$"
     # the municipality's pages, for its administrators: tests/browser/test_admin_city.py
-    r"|^admin\.(offices|office_new|office_edit|catalogue_\w+|municipality_\w+|membership_\w+)$)"
+    r"|^admin\.(offices|office_new|office_edit|catalogue_\w+|municipalit\w+|membership_\w+)$)"
 )
 # POST-only endpoints reached by a form on a checked page.
 ACTIONS = re.compile(

@@ -13,6 +13,7 @@ from terminvergabe.admin.views import (  # noqa: F401  (each module adds its rou
     counters,
     hours,
     members,
+    municipality,
     office,
     offices,
     privacy,

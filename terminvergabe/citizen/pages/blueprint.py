@@ -1,5 +1,7 @@
-"""The citizen pages' blueprint and what its views share: finding the office and the
-appointment of a URL, the chosen services, and the pages for a lapsed hold and a taken time."""
+"""The citizen pages' blueprint and what its views share: finding the municipality, the
+office and the appointment of a URL (and with them the municipality whose name, colour and
+operator data the page shows: `g.municipality`), the chosen services, and the pages for a
+lapsed hold and a taken time."""
 
 from __future__ import annotations
 
@@ -7,12 +9,12 @@ import datetime as dt
 import functools
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_babel import get_locale
 
 from terminvergabe import params
-from terminvergabe.booking import availability, codes, operations
-from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
+from terminvergabe.booking import availability, codes, municipalities, operations
+from terminvergabe.booking.models import Appointment, AppointmentStatus, Municipality, Office
 from terminvergabe.citizen.pages import helpers
 from terminvergabe.citizen.pages.helpers import local_date
 from terminvergabe.db import db
@@ -23,18 +25,54 @@ bp = Blueprint("booking", __name__)
 helpers.init_blueprint(bp)
 
 
+def municipality_or_404(slug: str) -> Municipality:
+    """The municipality of a `/k/<slug>/…` URL; 404 on another municipality's host."""
+    municipality = municipalities.by_slug_here(slug)
+    if municipality is None:
+        abort(404)
+    g.municipality = municipality
+    return municipality
+
+
 def office_or_404(slug: str) -> Office:
     office = db.session.scalar(sa.select(Office).where(Office.slug == slug[:64]))
-    if office is None:
+    if office is None or not municipalities.shown_here(office.municipality_id):
         abort(404)
+    g.municipality = office.municipality
     return office
 
 
 def appointment_or_404(token: str) -> Appointment:
     appointment = codes.find_by_manage_token(token)
-    if appointment is None:
+    if appointment is None or not municipalities.shown_here(appointment.office.municipality_id):
         abort(404)
+    g.municipality = appointment.office.municipality
     return appointment
+
+
+def page_municipality() -> Municipality | None:
+    """Whose name, colour and logo the page shows: the one its view found, else the host's
+    (or the only one): error pages on a municipality's host keep its header."""
+    return g.get("municipality") or municipalities.request_municipality()
+
+
+def municipality_url(municipality: Municipality, page: str = "") -> str:
+    """A page of the municipality (`page` "" is its start page, else e.g. "impressum"): the
+    unprefixed path where this request's host or installation means it anyway."""
+    if municipality is municipalities.request_municipality():
+        return f"{request.script_root}/{page}"
+    return f"{request.script_root}/k/{municipality.slug}/{page}"
+
+
+@bp.before_app_request
+def _forget_municipality():
+    # g lives as long as the app context, which may span requests (tests, CLI).
+    g.pop("municipality", None)
+
+
+@bp.app_context_processor
+def _municipality_helpers() -> dict:
+    return {"page_municipality": page_municipality, "municipality_url": municipality_url}
 
 
 def live_appointment(view):

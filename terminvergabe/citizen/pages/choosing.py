@@ -131,6 +131,9 @@ def _hold_fields(office: Office, selection: dict[int, int]) -> dict[str, str]:
 @bp.get("/o/<slug>/days/<date>")
 @limits.search_limit
 def day(slug: str, date: str):
+    # Found before the kept copy is used: it decides whether this host may show the office
+    # and whose header and frame-ancestors the page gets.
+    office_or_404(slug)
     return page_cache.kept_page(slug[:64], now(), lambda: _day_page(slug, date))
 
 
