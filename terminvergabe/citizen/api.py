@@ -21,7 +21,8 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
 from terminvergabe import params
-from terminvergabe.booking import availability, codes, earliest, municipalities, operations
+from terminvergabe.booking import availability, codes, earliest, operations
+from terminvergabe.booking.municipalities import host_municipality, shown_here
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Municipality, Office
 from terminvergabe.citizen import municipality_api as city
 from terminvergabe.citizen import openapi, schemas
@@ -48,7 +49,7 @@ CHECKIN_STATUSES = (AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN)
 @bp.get("/offices")
 def offices():
     query = sa.select(Office).order_by(Office.name, Office.id)
-    host = municipalities.host_municipality()
+    host = host_municipality()
     if host is not None:  # a municipality's own host lists its offices only
         query = query.where(Office.municipality_id == host.id)
     rows = db.session.scalars(query)
@@ -207,7 +208,7 @@ def _office(slug: str) -> Office:
     office = None
     if not has_control_characters(slug) and len(slug) <= OFFICE_SLUG_MAX:
         office = db.session.scalar(sa.select(Office).where(Office.slug == slug))
-    if office is None or not municipalities.shown_here(office.municipality_id):
+    if office is None or not shown_here(office.municipality_id):
         raise DomainError("not_found", _("There is no office with this name."), 404)
     return office
 
@@ -216,7 +217,7 @@ def _appointment(token: str, refuse_lapsed: bool = False) -> Appointment:
     """The appointment of a manage token. A hold that lapsed is marked expired now (and the
     change committed), so that every reader sees the same status whether or not the sweep ran."""
     found = codes.find_by_manage_token(token) if TOKEN_PATTERN.fullmatch(token) else None
-    if found is None or not municipalities.shown_here(found.office.municipality_id):
+    if found is None or not shown_here(found.office.municipality_id):
         raise DomainError("not_found", _("There is no appointment with this link."), 404)
     if operations.expire(found, current_time()):
         db.session.commit()
