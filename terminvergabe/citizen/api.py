@@ -22,8 +22,8 @@ from pydantic import BaseModel, ValidationError
 
 from terminvergabe import params
 from terminvergabe.booking import availability, codes, earliest, operations
-from terminvergabe.booking.municipalities import host_municipality, shown_here
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Municipality, Office
+from terminvergabe.booking.municipalities import host_municipality, shown_here
 from terminvergabe.citizen import municipality_api as city
 from terminvergabe.citizen import openapi, schemas
 from terminvergabe.citizen.schemas import dump
