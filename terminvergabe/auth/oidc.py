@@ -90,8 +90,8 @@ def finish() -> tuple[Identity, str]:
         )
     except AuthlibBaseError as error:  # state mismatch, error answers, a refused code
         raise Refused(f"oauth error {error.error}") from None
-    except OSError as error:  # the provider cannot be reached
-        raise Refused(f"provider unreachable ({type(error).__name__})") from None
+    except OSError as error:  # the provider cannot be reached, or answers with an HTTP error
+        raise Refused(f"provider request failed ({type(error).__name__})") from None
     except JoseError as error:  # signature, issuer, audience, expiry, nonce
         raise Refused(f"id token refused ({type(error).__name__}: {error.error})") from None
     except (KeyError, ValueError) as error:
