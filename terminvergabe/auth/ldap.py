@@ -16,7 +16,7 @@ import logging
 import ssl
 
 from flask import current_app
-from ldap3 import BASE, SUBTREE, Connection, Server, Tls
+from ldap3 import BASE, NONE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException
 from ldap3.utils.conv import escape_bytes, escape_filter_chars
 from ldap3.utils.dn import escape_rdn
@@ -43,7 +43,8 @@ def _setting(name: str):
 def _server() -> Server:
     url = _setting("URL")
     tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=_setting("CA_FILE") or None)
-    return Server(url, use_ssl=url.lower().startswith("ldaps://"), tls=tls,
+    # No schema read: one round trip less, and values are sent as given (the ID as bytes).
+    return Server(url, use_ssl=url.lower().startswith("ldaps://"), tls=tls, get_info=NONE,
                   connect_timeout=_setting("TIMEOUT"))
 
 
@@ -53,10 +54,15 @@ def _bind(user: str | None, password: str | None) -> Connection | None:
         _server(), user=user, password=password, receive_timeout=_setting("TIMEOUT"),
         raise_exceptions=False, read_only=True,
     )
-    connection.open()
-    if _setting("START_TLS"):
-        connection.start_tls()
-    if not connection.bind():
+    try:
+        connection.open()
+        if _setting("START_TLS"):
+            connection.start_tls()
+        bound = connection.bind()
+    except LDAPException:
+        connection.unbind()
+        raise
+    if not bound:
         connection.unbind()
         return None
     return connection
@@ -110,25 +116,34 @@ def authenticate(login: str, password: str) -> Identity | None:
         return None
     try:
         if _setting("USER_BASE"):
-            with _service() as service:
+            service = _service()
+            try:
                 query = _setting("USER_FILTER").format(login=escape_filter_chars(login))
                 found = _entries(service, _setting("USER_BASE"), query)
-                if len(found) != 1:
+                if len(found) != 1 or not _password_ok(found[0]["dn"], password):
                     return None
-                user = _bind(found[0]["dn"], password)
-                if user is None:
-                    return None
-                user.unbind()
                 return _identity(service, found[0], login)
+            finally:
+                service.unbind()
         dn = _setting("USER_DN_TEMPLATE").format(login=escape_rdn(login))
         user = _bind(dn, password)
         if user is None:
             return None
-        with user:
+        try:
             found = _entries(user, dn, "(objectClass=*)", scope=BASE, limit=1)
             return _identity(user, found[0], login) if found else None
+        finally:
+            user.unbind()
     except LDAPException as error:
         raise Unavailable(type(error).__name__) from None
+
+
+def _password_ok(dn: str, password: str) -> bool:
+    user = _bind(dn, password)
+    if user is None:
+        return False
+    user.unbind()
+    return True
 
 
 def lookup(external_id: str) -> Identity | None:
@@ -147,10 +162,11 @@ def lookup(external_id: str) -> Identity | None:
         _setting("ID_ATTRIBUTE"), escape_bytes(raw_id), _setting("USER_FILTER").format(login="*")
     )
     try:
-        with _service() as service:
+        service = _service()
+        try:
             found = _entries(service, _setting("USER_BASE"), query)
-            if len(found) != 1:
-                return None
-            return _identity(service, found[0], "")
+            return _identity(service, found[0], "") if len(found) == 1 else None
+        finally:
+            service.unbind()
     except LDAPException as error:
         raise Unavailable(type(error).__name__) from None

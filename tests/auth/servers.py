@@ -111,6 +111,9 @@ class Directory:
     def modify(self, ldif: str) -> None:
         self._tool("ldapmodify", ldif)
 
+    def delete(self, dn: str) -> None:
+        self._tool("ldapdelete", dn + "\n")
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(10)
