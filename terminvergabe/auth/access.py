@@ -17,7 +17,8 @@ import logging
 import time
 
 import sqlalchemy as sa
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 
 from terminvergabe.auth import identity as identity_ops
 from terminvergabe.auth import ldap, operations
@@ -32,7 +33,7 @@ FINGERPRINT_KEY = "staff_fp"
 # When the identity source (OIDC, LDAP) last vouched for the member, in epoch seconds.
 CHECKED_KEY = "staff_checked"
 # The OIDC ID token, for the logout hint (only when small enough for the session cookie).
-ID_TOKEN_KEY = "staff_id_token"
+ID_TOKEN_KEY = "staff_id_token"  # noqa: S105  (a session key)
 MAX_ID_TOKEN = 1500
 
 # Roles that may use the staff screens, in addition to the role named for the screen.
@@ -111,6 +112,7 @@ def recheck_identity() -> None:
         db.session.commit()
     if kept is None:
         session.clear()
+        flash(_("Your session has ended. Please sign in again."))
     else:
         session[CHECKED_KEY] = int(time.time())
         g.pop("staff", None)

@@ -1,9 +1,8 @@
 """Login form (Flask-WTF: CSRF token included). The field rules are terminvergabe/fields.py's."""
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-
-from flask_babel import gettext as _
 
 from terminvergabe import fields
 from terminvergabe.i18n import _l

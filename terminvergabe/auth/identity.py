@@ -54,8 +54,9 @@ def access_for(groups, mapping: dict, setting: str) -> Access:
         for grant in grants.get(group, ()):
             municipality = municipalities.by_slug(grant["municipality"])
             if municipality is None:
-                log.warning("%s: group %r names no municipality %r", setting, group,
-                            grant["municipality"])
+                log.warning(
+                    "%s: group %r names no municipality %r", setting, group, grant["municipality"]
+                )
                 continue
             if result.municipality_id is None:
                 result.municipality_id = municipality.id

@@ -44,15 +44,24 @@ def _server() -> Server:
     url = _setting("URL")
     tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=_setting("CA_FILE") or None)
     # No schema read: one round trip less, and values are sent as given (the ID as bytes).
-    return Server(url, use_ssl=url.lower().startswith("ldaps://"), tls=tls, get_info=NONE,
-                  connect_timeout=_setting("TIMEOUT"))
+    return Server(
+        url,
+        use_ssl=url.lower().startswith("ldaps://"),
+        tls=tls,
+        get_info=NONE,
+        connect_timeout=_setting("TIMEOUT"),
+    )
 
 
 def _bind(user: str | None, password: str | None) -> Connection | None:
     """A bound connection, or None when the directory refuses the credentials."""
     connection = Connection(
-        _server(), user=user, password=password, receive_timeout=_setting("TIMEOUT"),
-        raise_exceptions=False, read_only=True,
+        _server(),
+        user=user,
+        password=password,
+        receive_timeout=_setting("TIMEOUT"),
+        raise_exceptions=False,
+        read_only=True,
     )
     try:
         connection.open()
@@ -60,6 +69,9 @@ def _bind(user: str | None, password: str | None) -> Connection | None:
             connection.start_tls()
         bound = connection.bind()
     except LDAPException:
+        # ldap3 leaves the socket of a failed connect open; close it, not only the session.
+        if connection.socket is not None:
+            connection.socket.close()
         connection.unbind()
         raise
     if not bound:

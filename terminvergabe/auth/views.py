@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 PENDING_KEY = "staff_pending"
 PENDING_SECONDS = 300
 NEXT_KEY = "staff_next"
-NEW_SECRET_KEY = "staff_totp_new"
+NEW_SECRET_KEY = "staff_totp_new"  # noqa: S105  (a session key, not a secret)
 
 
 def _login_key() -> str:
@@ -74,8 +74,9 @@ def _password_sign_in(login: str, password: str):
     identity = ldap.authenticate(login, password)
     if identity is None:
         return None
-    staff = identity_ops.sign_in(identity, current_app.config["STAFF_LDAP_GROUPS"],
-                                 "STAFF_LDAP_GROUPS")
+    staff = identity_ops.sign_in(
+        identity, current_app.config["STAFF_LDAP_GROUPS"], "STAFF_LDAP_GROUPS"
+    )
     db.session.commit()  # the roles as the directory has them now, also when refused
     if staff is None:
         log.warning("ldap: sign-in refused: no mapped group")
@@ -120,6 +121,11 @@ def _after_password(staff: StaffMember, target: str | None):
     return redirect(url_for("auth.code" if staff.totp_secret else "auth.enrol"))
 
 
+def _field_error(form: CodeForm) -> str | None:
+    """The code field's own message (missing, malformed), for a form that was sent."""
+    return form.code.errors[0] if form.is_submitted() and form.code.errors else None
+
+
 def _pending() -> StaffMember | None:
     """The member who gave their password in the last minutes and owes a code."""
     pending = session.get(PENDING_KEY)
@@ -150,6 +156,7 @@ def code():
             db.session.commit()
             return _finish_pending(staff)
         error = _("This code is not right. Please enter the current code from your app.")
+    error = error or _field_error(form)
     return render_template("auth/code.html", form=form, error=error), 401 if error else 200
 
 
@@ -183,6 +190,7 @@ def enrol():
             access.login_session(staff)  # the old fingerprint no longer matches
             return redirect(home_for(staff))
         error = _("This code is not right. Please enter the current code from your app.")
+    error = error or _field_error(form)
     uri = totp.provisioning_uri(secret, staff)
     return render_template(
         "auth/enrol.html",
@@ -220,8 +228,9 @@ def oidc_callback():
             message=_("The sign-in could not be completed. Please try again."),
             retry=True,
         ), 400
-    staff = identity_ops.sign_in(identity, current_app.config["STAFF_OIDC_GROUPS"],
-                                 "STAFF_OIDC_GROUPS")
+    staff = identity_ops.sign_in(
+        identity, current_app.config["STAFF_OIDC_GROUPS"], "STAFF_OIDC_GROUPS"
+    )
     db.session.commit()
     if staff is None:
         log.warning("oidc: sign-in refused: no mapped group")

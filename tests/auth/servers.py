@@ -83,18 +83,20 @@ class Directory:
         )
         self.port = free_port()
         self.url = f"ldap://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(  # noqa: S603
-            [slapd, "-h", self.url + "/", "-f", str(folder / "slapd.conf"), "-d", "0"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        self.log = folder / "slapd.log"
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(  # noqa: S603
+                [slapd, "-h", self.url + "/", "-f", str(folder / "slapd.conf"), "-d", "0"],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         for _ in range(100):
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 break
             except OSError:
                 if self.process.poll() is not None:
-                    raise RuntimeError(self.process.stderr.read().decode()) from None
+                    raise RuntimeError(self.log.read_text()) from None
                 time.sleep(0.05)
 
     def _tool(self, tool: str, ldif: str) -> None:
@@ -161,8 +163,9 @@ class Provider:
         self.tamper = None
         self.requests: list[tuple[str, dict]] = []
         provider = oidc_provider_mock.app(require_nonce=True, user_claims=list(users))
-        self.server = werkzeug.serving.make_server("localhost", 0, self._wsgi(provider),
-                                                   threaded=True)
+        self.server = werkzeug.serving.make_server(
+            "localhost", 0, self._wsgi(provider), threaded=True
+        )
         self.port = self.server.server_port
         self.issuer = f"http://localhost:{self.port}"
         self.discovery_url = f"{self.issuer}/.well-known/openid-configuration"

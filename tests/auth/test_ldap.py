@@ -82,9 +82,7 @@ def test_the_login_is_escaped_in_the_filter(ldap_app, app_ctx):
 
 
 def test_a_member_without_a_mapped_group_is_told_so(ldap_app, client, offices):
-    response = client.post(
-        "/staff/login?lang=en", data={"login": "bob", "password": LDAP_PASSWORD}
-    )
+    response = client.post("/staff/login?lang=en", data={"login": "bob", "password": LDAP_PASSWORD})
     assert response.status_code == 403
     assert "has no access to this system" in response.get_data(as_text=True)
     assert ldap_members() == []
@@ -175,8 +173,9 @@ def test_a_disabled_member_loses_access(ldap_app, client, offices, directory):
     assert client.get("/staff/").status_code == 302
 
 
-def test_a_directory_outage_ends_the_session_and_says_so(ldap_app, client, offices, caplog,
-                                                        monkeypatch):
+def test_a_directory_outage_ends_the_session_and_says_so(
+    ldap_app, client, offices, caplog, monkeypatch
+):
     assert post_login(client, "alice", LDAP_PASSWORD).status_code == 302
     monkeypatch.setitem(ldap_app.config, "STAFF_LDAP_URL", "ldap://127.0.0.1:1")
     monkeypatch.setitem(ldap_app.config, "STAFF_LDAP_TIMEOUT", 1)
@@ -184,7 +183,8 @@ def test_a_directory_outage_ends_the_session_and_says_so(ldap_app, client, offic
     with caplog.at_level(logging.INFO):
         assert client.get("/staff/").status_code == 302
     response = client.post(
-        "/staff/login", data={"login": "alice", "password": LDAP_PASSWORD},
+        "/staff/login",
+        data={"login": "alice", "password": LDAP_PASSWORD},
         query_string={"lang": "en"},
     )
     assert response.status_code == 401

@@ -108,8 +108,9 @@ def test_removed_from_the_group_loses_the_roles_at_the_next_sign_in(
 ):
     sign_in(client, "u-clara")
     client.post("/staff/logout")
-    requests.put(f"{provider.issuer}/users/u-clara", json={"name": "Clara Clerk", "groups": []},
-                 timeout=10)
+    requests.put(
+        f"{provider.issuer}/users/u-clara", json={"name": "Clara Clerk", "groups": []}, timeout=10
+    )
     try:
         assert sign_in(client, "u-clara").status_code == 403
         (staff,) = oidc_members()
