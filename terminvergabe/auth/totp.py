@@ -95,6 +95,20 @@ def enrol(staff: StaffMember, secret: str, code: str, now: dt.datetime) -> bool:
     return True
 
 
+def reset(staff: StaffMember, actor) -> None:
+    """Remove the second factor (which ends the member's sessions: see session_fingerprint)."""
+    staff.totp_secret = None
+    staff.totp_last_step = None
+    db.session.flush()
+    audit.record(
+        actor,
+        "staff_change",
+        municipality_id=staff.municipality_id,
+        subject=staff.name,
+        totp=audit.CHANGED,
+    )
+
+
 def required(staff: StaffMember) -> bool:
     """Whether a local account must use a second factor (a setting, for all or by municipality).
     Accounts of the city's identity provider get theirs from the provider."""

@@ -200,3 +200,15 @@ def test_the_pending_step_expires(client, staff):
     code = pyotp.TOTP(clerk.totp_secret).at(NOW)
     assert client.post("/staff/login/code", data={"code": code}).status_code == 302
     assert client.get("/staff/").status_code == 302
+
+
+def test_reset_totp_from_the_command_line(app, staff):
+    clerk = staff["clerk"]
+    clerk.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["staff", "reset-totp", "--login", "clerk"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(clerk)
+    assert clerk.totp_secret is None and clerk.totp_last_step is None
+    result = app.test_cli_runner().invoke(args=["staff", "reset-totp", "--login", "nobody"])
+    assert result.exit_code != 0
