@@ -68,8 +68,12 @@ def provider_name() -> str:
 
 def authorize_redirect(redirect_uri: str):
     """The redirect to the provider. Authlib keeps state, nonce and the PKCE verifier in the
-    session (signed), under the state's name, for the callback."""
-    return _client().authorize_redirect(redirect_uri)
+    session (signed), under the state's name, for the callback. Refused when the provider's
+    discovery document cannot be read."""
+    try:
+        return _client().authorize_redirect(redirect_uri)
+    except (AuthlibBaseError, OSError, ValueError, KeyError) as error:
+        raise Refused(f"discovery failed ({type(error).__name__})") from None
 
 
 def finish() -> tuple[Identity, str]:

@@ -36,7 +36,7 @@ def provisioning_uri(secret: str, staff: StaffMember) -> str:
 
 def qr_svg(uri: str) -> str:
     """The provisioning URI as an inline SVG QR code (with the same library as the tickets')."""
-    code = qrcode.QRCode(border=4, box_size=6)
+    code = qrcode.QRCode(border=4, box_size=14)  # SVG units: about 1.4 mm a module
     code.add_data(uri)
     code.make(fit=True)
     image = code.make_image(image_factory=qrcode.image.svg.SvgPathFillImage)

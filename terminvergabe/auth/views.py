@@ -208,9 +208,22 @@ def oidc_login():
     if not oidc.configured():
         abort(404)
     target = local_url(request.args.get("next"))
-    response = oidc.authorize_redirect(url_for("auth.oidc_callback", _external=True))
+    try:
+        response = oidc.authorize_redirect(url_for("auth.oidc_callback", _external=True))
+    except oidc.Refused as refused:
+        log.warning("oidc: sign-in not started: %s", refused.reason)
+        return _sign_in_failed(503)
     session[NEXT_KEY] = target
     return response
+
+
+def _sign_in_failed(status: int):
+    return render_template(
+        "auth/refused.html",
+        heading=_("Sign-in failed"),
+        message=_("The sign-in could not be completed. Please try again."),
+        retry=True,
+    ), status
 
 
 @bp.route("/oidc/callback")
@@ -222,12 +235,7 @@ def oidc_callback():
         identity, id_token = oidc.finish()
     except oidc.Refused as refused:
         log.warning("oidc: sign-in refused: %s", refused.reason)
-        return render_template(
-            "auth/refused.html",
-            heading=_("Sign-in failed"),
-            message=_("The sign-in could not be completed. Please try again."),
-            retry=True,
-        ), 400
+        return _sign_in_failed(400)
     staff = identity_ops.sign_in(
         identity, current_app.config["STAFF_OIDC_GROUPS"], "STAFF_OIDC_GROUPS"
     )

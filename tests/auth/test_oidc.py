@@ -255,3 +255,20 @@ def test_without_oidc_settings_there_is_no_button_and_no_flow(client):
     assert "/staff/oidc/login" not in client.get("/staff/login").get_data(as_text=True)
     assert client.get("/staff/oidc/login").status_code == 404
     assert client.get("/staff/oidc/callback?code=x&state=y").status_code == 404
+
+
+def test_an_unreachable_provider_is_a_clear_page(app, client, monkeypatch, caplog):
+    from terminvergabe.auth import oidc
+
+    monkeypatch.setitem(app.config, "STAFF_OIDC_DISCOVERY_URL", "http://127.0.0.1:1/.well-known/x")
+    monkeypatch.setitem(app.config, "STAFF_OIDC_CLIENT_ID", "terminvergabe")
+    oidc.init_app(app)
+    try:
+        with caplog.at_level(logging.INFO):
+            response = client.get("/staff/oidc/login?lang=en")
+        assert response.status_code == 503
+        assert "could not be completed" in response.get_data(as_text=True)
+        assert "oidc: sign-in not started" in caplog.text
+    finally:
+        app.extensions.pop("staff_oidc", None)
+        app.extensions.pop("authlib.integrations.flask_client", None)
