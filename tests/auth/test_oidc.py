@@ -272,3 +272,26 @@ def test_an_unreachable_provider_is_a_clear_page(app, client, monkeypatch, caplo
     finally:
         app.extensions.pop("staff_oidc", None)
         app.extensions.pop("authlib.integrations.flask_client", None)
+
+
+def test_sign_ins_that_create_or_change_a_member_are_audited(oidc_app, client, offices):
+    from terminvergabe.audit import AuditEntry
+
+    sign_in(client, "u-clara")
+    (created,) = db.session.scalars(
+        sa.select(AuditEntry).where(
+            AuditEntry.action == "staff_create", AuditEntry.actor_name == "oidc"
+        )
+    ).all()
+    assert created.details["subject"] == "Clara Clerk"
+    assert created.municipality_id == offices["mitte"].municipality_id
+    client.post("/staff/logout")
+    sign_in(client, "u-clara")  # nothing changed: no entry
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "staff_change")
+        )
+        == 0
+    )
