@@ -57,7 +57,42 @@ DEFAULTS = {
     "METRICS_ALLOWED_ADDRESSES": [],
     # /healthz/scheduler: the newest heartbeat of any scheduler must be younger than this.
     "SCHEDULER_HEARTBEAT_MAX_AGE": 120,
+    # Staff sign-in with the city's accounts (docs/identity.md). OIDC is on when the discovery
+    # URL is set, LDAP when its URL is set; local accounts always work.
+    "STAFF_OIDC_DISCOVERY_URL": "",
+    "STAFF_OIDC_CLIENT_ID": "",
+    "STAFF_OIDC_CLIENT_SECRET": "",
+    "STAFF_OIDC_SCOPES": "openid profile email",
+    "STAFF_OIDC_PROVIDER_NAME": "",  # on the button "Sign in with …"; empty: the issuer's host
+    "STAFF_OIDC_GROUPS_CLAIM": "groups",
+    # {"group": {"municipality": "slug", "office": "slug or *", "roles": ["clerk"]}, ...};
+    # a group may also name a list of such grants. The same form for STAFF_LDAP_GROUPS.
+    "STAFF_OIDC_GROUPS": {},
+    "STAFF_LDAP_URL": "",  # ldap://host:389 or ldaps://host:636
+    "STAFF_LDAP_START_TLS": False,
+    "STAFF_LDAP_CA_FILE": "",  # CA certificates for LDAPS/StartTLS; empty: the system's
+    "STAFF_LDAP_BIND_DN": "",  # the service account that searches; empty: direct bind
+    "STAFF_LDAP_BIND_PASSWORD": "",
+    "STAFF_LDAP_USER_BASE": "",
+    "STAFF_LDAP_USER_FILTER": "(uid={login})",
+    "STAFF_LDAP_USER_DN_TEMPLATE": "",  # direct bind: "uid={login},ou=people,dc=example,dc=org"
+    "STAFF_LDAP_ID_ATTRIBUTE": "entryUUID",  # Active Directory: objectGUID
+    "STAFF_LDAP_NAME_ATTRIBUTE": "cn",
+    "STAFF_LDAP_GROUP_BASE": "",
+    "STAFF_LDAP_GROUP_FILTER": "(member={dn})",
+    "STAFF_LDAP_GROUP_NAME_ATTRIBUTE": "cn",
+    "STAFF_LDAP_GROUPS": {},
+    "STAFF_LDAP_TIMEOUT": 5,
+    # A session of an OIDC or LDAP account is checked again after this many minutes: LDAP asks
+    # the directory, OIDC signs in again at the provider (usually without a prompt).
+    "STAFF_IDENTITY_RECHECK_MINUTES": 15,
+    # Local accounts must use a second factor (TOTP): everywhere, or in the listed municipalities.
+    "STAFF_REQUIRE_TOTP": False,
+    "STAFF_REQUIRE_TOTP_MUNICIPALITIES": [],
 }
+
+# The values of booking.models.Role (a test keeps them equal): core cannot import booking.
+STAFF_ROLE_NAMES = frozenset({"admin", "office_manager", "front_desk", "clerk"})
 
 # Environment names that differ from the Flask/extension key they set.
 ALIASES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
@@ -161,6 +196,7 @@ def check(app: Flask, environment: dict) -> None:
     for key, value in environment.items():
         _check_type(key, value, declared.get(key))
     _check_networks(config["METRICS_ALLOWED_ADDRESSES"])
+    _check_identity(config)
     _check_shared_state(config)
 
 
@@ -238,3 +274,56 @@ def _check_shared_state(config) -> None:
             f"{workers} workers with the in-process event broker: screens miss calls made in "
             "other workers; use PostgreSQL (EVENT_BROKER auto or postgresql) or one worker"
         )
+
+
+def group_grants(mapping, name: str) -> dict[str, list[dict]]:
+    """A group mapping setting as {group: [{"municipality", "office", "roles"}, ...]}, or a
+    ConfigurationError that names what is wrong."""
+    example = '{"group": {"municipality": "slug", "office": "*", "roles": ["clerk"]}}'
+    if not isinstance(mapping, dict):
+        raise ConfigurationError(f"{name} must be a JSON object like {example}")
+    grants = {}
+    for group, value in mapping.items():
+        entries = value if isinstance(value, list) else [value]
+        for entry in entries:
+            roles = entry.get("roles") if isinstance(entry, dict) else None
+            if (
+                not isinstance(entry, dict)
+                or not isinstance(entry.get("municipality"), str)
+                or not isinstance(entry.get("office", "*"), str)
+                or not isinstance(roles, list)
+                or not roles
+                or not set(roles) <= STAFF_ROLE_NAMES
+            ):
+                raise ConfigurationError(
+                    f"{name}: group {group!r} must map to grants like {example}; roles are "
+                    + ", ".join(sorted(STAFF_ROLE_NAMES))
+                )
+        grants[str(group)] = [
+            {"municipality": e["municipality"], "office": e.get("office", "*"), "roles": e["roles"]}
+            for e in entries
+        ]
+    return grants
+
+
+def _check_identity(config) -> None:
+    group_grants(config["STAFF_OIDC_GROUPS"], "STAFF_OIDC_GROUPS")
+    group_grants(config["STAFF_LDAP_GROUPS"], "STAFF_LDAP_GROUPS")
+    if config["STAFF_OIDC_DISCOVERY_URL"] and not config["STAFF_OIDC_CLIENT_ID"]:
+        raise ConfigurationError("STAFF_OIDC_DISCOVERY_URL is set: set STAFF_OIDC_CLIENT_ID too")
+    if config["STAFF_OIDC_DISCOVERY_URL"] and "openid" not in config["STAFF_OIDC_SCOPES"].split():
+        raise ConfigurationError("STAFF_OIDC_SCOPES must contain openid")
+    if config["STAFF_LDAP_URL"]:
+        template, base = config["STAFF_LDAP_USER_DN_TEMPLATE"], config["STAFF_LDAP_USER_BASE"]
+        if not (template or base):
+            raise ConfigurationError(
+                "STAFF_LDAP_URL is set: set STAFF_LDAP_USER_BASE (search) or "
+                "STAFF_LDAP_USER_DN_TEMPLATE (direct bind)"
+            )
+        if template and "{login}" not in template:
+            raise ConfigurationError("STAFF_LDAP_USER_DN_TEMPLATE must contain {login}")
+        if base and "{login}" not in config["STAFF_LDAP_USER_FILTER"]:
+            raise ConfigurationError("STAFF_LDAP_USER_FILTER must contain {login}")
+    minutes = config["STAFF_IDENTITY_RECHECK_MINUTES"]
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
+        raise ConfigurationError("STAFF_IDENTITY_RECHECK_MINUTES must be a whole number >= 1")

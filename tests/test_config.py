@@ -1,6 +1,7 @@
 """Configuration: defaults -> instance/config.py -> TERMINVERGABE_* -> create_app(dict)."""
 
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -284,3 +285,39 @@ def test_gunicorn_stops_when_workers_cannot_share_their_state(tmp_path):
     output = done.stdout + done.stderr
     assert "2 workers count rate limits each on their own" in output, output[-3000:]
     assert "Traceback" not in output, output[-3000:]
+
+
+def test_staff_role_names_are_the_roles():
+    from terminvergabe.booking.models import Role
+
+    assert {r.value for r in Role} == config_module.STAFF_ROLE_NAMES
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"STAFF_OIDC_GROUPS": ["x"]}, "STAFF_OIDC_GROUPS must be a JSON object"),
+        ({"STAFF_OIDC_GROUPS": {"g": {"municipality": "m", "roles": ["boss"]}}}, "roles are"),
+        ({"STAFF_LDAP_GROUPS": {"g": {"office": "*", "roles": ["clerk"]}}}, "STAFF_LDAP_GROUPS"),
+        ({"STAFF_LDAP_GROUPS": {"g": {"municipality": "m", "roles": []}}}, "STAFF_LDAP_GROUPS"),
+        (
+            {"STAFF_OIDC_DISCOVERY_URL": "https://idp/.well-known/openid-configuration"},
+            "STAFF_OIDC_CLIENT_ID",
+        ),
+        ({"STAFF_LDAP_URL": "ldap://dir"}, "STAFF_LDAP_USER_BASE"),
+        ({"STAFF_LDAP_URL": "ldap://dir", "STAFF_LDAP_USER_DN_TEMPLATE": "uid=x"}, "{login}"),
+        ({"STAFF_IDENTITY_RECHECK_MINUTES": 0}, "STAFF_IDENTITY_RECHECK_MINUTES"),
+    ],
+)
+def test_identity_settings_are_checked(instance, settings, message):
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        create_app({"SECRET_KEY": "x", **settings})
+
+
+def test_a_group_mapping_from_the_environment_is_accepted(instance, monkeypatch, make_app):
+    monkeypatch.setenv(
+        "TERMINVERGABE_STAFF_OIDC_GROUPS",
+        '{"g": {"municipality": "m", "office": "*", "roles": ["clerk", "admin"]}}',
+    )
+    app = make_app({"SECRET_KEY": "x"})
+    assert app.config["STAFF_OIDC_GROUPS"]["g"]["roles"] == ["clerk", "admin"]

@@ -13,28 +13,42 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hmac
+import logging
+import time
 
 import sqlalchemy as sa
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 
-from terminvergabe.auth import operations
+from terminvergabe.auth import identity as identity_ops
+from terminvergabe.auth import ldap, operations
 from terminvergabe.auth.models import Device, DeviceKind
 from terminvergabe.booking.models import Office, Role, StaffMember
 from terminvergabe.db import db
 
+log = logging.getLogger(__name__)
+
 SESSION_KEY = "staff_id"
 FINGERPRINT_KEY = "staff_fp"
+# When the identity source (OIDC, LDAP) last vouched for the member, in epoch seconds.
+CHECKED_KEY = "staff_checked"
+# The OIDC ID token, for the logout hint (only when small enough for the session cookie).
+ID_TOKEN_KEY = "staff_id_token"  # noqa: S105  (a session key)
+MAX_ID_TOKEN = 1500
 
 # Roles that may use the staff screens, in addition to the role named for the screen.
 MANAGERS = (Role.ADMIN, Role.OFFICE_MANAGER)
 
 
-def login_session(staff: StaffMember) -> None:
+def login_session(staff: StaffMember, id_token: str | None = None) -> None:
     """Start a fresh session (no fixation: old contents are dropped)."""
     session.clear()
     session.permanent = True
     session[SESSION_KEY] = staff.id
     session[FINGERPRINT_KEY] = operations.session_fingerprint(staff)
+    session[CHECKED_KEY] = int(time.time())
+    if id_token and len(id_token) <= MAX_ID_TOKEN:
+        session[ID_TOKEN_KEY] = id_token
 
 
 def logout_session() -> None:
@@ -58,7 +72,50 @@ def _load_staff() -> StaffMember | None:
     expected = operations.session_fingerprint(staff)
     if not hmac.compare_digest(expected, str(session.get(FINGERPRINT_KEY, ""))):
         return None
+    if staff.identity_source != "local" and recheck_due():
+        return None  # recheck_identity (before the view) renews the session or ends it
     return staff
+
+
+def recheck_due() -> bool:
+    """Whether the identity source must vouch for the session's member again."""
+    checked = session.get(CHECKED_KEY)
+    minutes = current_app.config["STAFF_IDENTITY_RECHECK_MINUTES"]
+    return not isinstance(checked, int) or time.time() - checked > minutes * 60
+
+
+def recheck_identity() -> None:
+    """An OIDC or LDAP member's session older than STAFF_IDENTITY_RECHECK_MINUTES: LDAP asks
+    the directory again (gone, disabled or without a mapped group: the session ends; else the
+    roles are those of the groups now); OIDC ends the session, so that the member signs in
+    again at the provider. Runs before the view and commits its own change, as a view would."""
+    staff_id = session.get(SESSION_KEY)
+    if not isinstance(staff_id, int) or not recheck_due():
+        return
+    staff = db.session.get(StaffMember, staff_id)
+    if staff is None or staff.identity_source == "local":
+        return
+    kept = None
+    if staff.identity_source == "ldap" and ldap.configured():
+        try:
+            identity = ldap.lookup(staff.external_id or "")
+        except ldap.Unavailable as error:
+            log.warning("ldap: re-check of staff %s failed (%s); session ended", staff.id, error)
+            identity = None
+        if identity is None:
+            log.info("ldap: staff %s no longer in the directory; session ended", staff.id)
+            identity_ops.apply_access(staff, identity_ops.Access())
+        else:
+            kept = identity_ops.sign_in(
+                identity, current_app.config["STAFF_LDAP_GROUPS"], "STAFF_LDAP_GROUPS"
+            )
+        db.session.commit()
+    if kept is None:
+        session.clear()
+        flash(_("Your session has ended. Please sign in again."))
+    else:
+        session[CHECKED_KEY] = int(time.time())
+        g.pop("staff", None)
 
 
 def is_operator(staff: StaffMember) -> bool:
@@ -163,6 +220,7 @@ def init_app(app) -> None:
         g.pop("staff", None)
         g.pop("device", None)
         g.pop("required_roles", None)
+        recheck_identity()
 
     @app.context_processor
     def staff_context():

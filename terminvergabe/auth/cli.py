@@ -1,4 +1,4 @@
-"""`flask staff create|password` and `flask device create|rename|token|revoke|list`.
+"""`flask staff create|password|reset-totp` and `flask device create|rename|token|revoke|list`.
 
 Every change is in the audit log with "command line" as its actor.
 """
@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from terminvergabe import audit
-from terminvergabe.auth import operations
+from terminvergabe.auth import operations, totp
 from terminvergabe.auth.models import Device, DeviceKind
 from terminvergabe.booking.models import Office, Role, StaffMember
 from terminvergabe.db import db
@@ -65,6 +65,19 @@ def change_password(login, password):
         raise click.ClickException(error.message) from error
     db.session.commit()
     click.echo("Password changed.")
+
+
+@staff_cli.command("reset-totp")
+@click.option("--login", required=True)
+def reset_totp(login):
+    """Remove a member's second factor (a lost phone); they set it up again after the password
+    (where it is required, at once)."""
+    staff = operations.local_account(login)
+    if staff is None:
+        raise click.ClickException("No such login.")
+    totp.reset(staff, audit.CLI)
+    db.session.commit()
+    click.echo("Two-step sign-in removed.")
 
 
 @device_cli.command("create")

@@ -120,9 +120,7 @@ def change_password(
 
 def authenticate(login: str, password: str) -> StaffMember | None:
     """The active staff member with this login and password, or None (in constant-ish time)."""
-    staff = db.session.scalar(
-        sa.select(StaffMember).where(StaffMember.login == normalize_login(login))
-    )
+    staff = local_account(login)
     if staff is None or not staff.password_hash:
         check_password_hash(_DUMMY_HASH, password)
         return None
@@ -131,9 +129,21 @@ def authenticate(login: str, password: str) -> StaffMember | None:
     return staff
 
 
+def local_account(login: str) -> StaffMember | None:
+    """The account with a password here under this login (accounts of the city's identity
+    provider have no login here)."""
+    return db.session.scalar(
+        sa.select(StaffMember).where(
+            StaffMember.login == normalize_login(login), StaffMember.identity_source == "local"
+        )
+    )
+
+
 def session_fingerprint(staff: StaffMember) -> str:
-    """Stored in the session: changes when the password changes, which logs out old sessions."""
-    return hashlib.sha256((staff.password_hash or "").encode()).hexdigest()[:16]
+    """Stored in the session: changes when the password or the second factor changes, which
+    logs out old sessions."""
+    material = f"{staff.password_hash or ''} {staff.totp_secret or ''}"
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
 # -- devices ---------------------------------------------------------------------------------

@@ -316,12 +316,25 @@ class StaffMember(db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     roles: Mapped[str] = mapped_column(sa.String(200), default="")  # comma-separated Role values
     active: Mapped[bool] = mapped_column(default=True)
+    # Where the member signs in: "local" (password here), "oidc" or "ldap" (the city's accounts,
+    # which also decide their roles at each sign-in). external_id names them there, stably:
+    # "<issuer> <subject>" for OIDC, "<directory URL> <entry UUID>" for LDAP.
+    identity_source: Mapped[str] = mapped_column(sa.String(10), default="local")
+    external_id: Mapped[str | None] = mapped_column(sa.String(500), unique=True)
+    # Second factor of a local account (RFC 6238, base32); None: not enrolled. The last time
+    # step a code was accepted for, so that no code works twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     municipality: Mapped[Municipality | None] = relationship()
     memberships: Mapped[list[OfficeMembership]] = relationship(
         back_populates="staff_member", cascade="all, delete-orphan"
     )
     skills: Mapped[list[Service]] = relationship(secondary=staff_skill)
+
+    __table_args__ = (
+        sa.CheckConstraint("identity_source IN ('local', 'oidc', 'ldap')", name="identity_source"),
+    )
 
     @property
     def role_set(self) -> frozenset[Role]:

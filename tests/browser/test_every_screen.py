@@ -56,7 +56,9 @@ NOT_PAGES = re.compile(
     r"(^static$|^api\.|^booking\.|\.events$|_events$|_state$|\.state$|_csv$|challenge$"
     r"|^health|^metrics|^notify\.|\.logout$|^admin\.index$"
     # the municipality's pages, for its administrators: tests/browser/test_admin_city.py
-    r"|^admin\.(offices|office_new|office_edit|catalogue_\w+|municipalit\w+|membership_\w+)$)"
+    r"|^admin\.(offices|office_new|office_edit|catalogue_\w+|municipalit\w+|membership_\w+)$"
+    # The sign-in steps after the login page: in every language in test_staff_login.py.
+    r"|^auth\.(code|enrol|oidc_login|oidc_callback)$)"
 )
 # POST-only endpoints reached by a form on a checked page.
 ACTIONS = re.compile(
