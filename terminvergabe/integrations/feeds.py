@@ -162,7 +162,15 @@ def _event(appointment: Appointment, now: dt.datetime, contact: bool) -> icalend
     event.add("description", "\n".join(lines))
     event.add("status", "CONFIRMED")
     event.add("transp", "OPAQUE")
+    event.add("organizer", _organizer(appointment))  # RFC 5546: PUBLISH names its organizer
     return event
+
+
+def _organizer(appointment: Appointment) -> icalendar.vCalAddress:
+    email = appointment.office.email or current_app.config["MAIL_DEFAULT_SENDER"]
+    organizer = icalendar.vCalAddress(f"mailto:{email}")
+    organizer.params["cn"] = icalendar.vText(appointment.office.name)
+    return organizer
 
 
 def calendar(name: str, appointments: list[Appointment], now: dt.datetime, locale="de") -> bytes:

@@ -16,6 +16,7 @@ from terminvergabe.admin.views import (  # noqa: F401  (each module adds its rou
     shifts,
     staff,
     statistics,
+    webhooks,
 )
 from terminvergabe.admin.views.common import bp
 
