@@ -53,7 +53,9 @@ DISPLAY = {"width": 1920, "height": 1080}
 # Pages that are not HTML for people (streams, files, JSON) or are checked elsewhere.
 NOT_PAGES = re.compile(
     r"(^static$|^api\.|^booking\.|\.events$|_events$|_state$|\.state$|_csv$|challenge$"
-    r"|^health|^metrics|^notify\.|\.logout$|^admin\.index$)"
+    r"|^health|^metrics|^notify\.|\.logout$|^admin\.index$"
+    # The webhook and calendar feed pages have their own checks: test_webhooks_pages.py.
+    r"|^integrations\.|^admin\.webhook|^admin\.feed_policy$)"
 )
 # POST-only endpoints reached by a form on a checked page.
 ACTIONS = re.compile(
