@@ -78,11 +78,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_features(app: Flask) -> None:
     """Each feature package hooks itself in through the `init_app` of its package."""
-    from terminvergabe import admin, auth, counter, fairness, notify
+    from terminvergabe import admin, auth, counter, fairness, integrations, notify
 
     notify.init_app(app)
     auth.init_app(app)
     counter.init_app(app)
+    integrations.init_app(app)
     admin.init_app(app)
     fairness.init_app(app)
 

@@ -23,6 +23,7 @@ from terminvergabe.auth import operations as auth_ops
 from terminvergabe.auth.models import DeviceKind
 from terminvergabe.counter import checkin
 from terminvergabe.db import db
+from terminvergabe.integrations import operations as feed_ops
 from tests.counter.helpers import at, book, service
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +48,7 @@ def tokens(office, now):
         "waitlist": secrets.token_urlsafe(24),
         "status": ticket.status_token,
         "checkin": appointment.checkin_token,
+        "feeds": feed_ops.create_feed(None, now, counter=office.counters[0]),
     }
     db.session.commit()  # read before: after the commit a read would open a transaction
     return values

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 
+from terminvergabe.booking import signals
 from terminvergabe.errors import DomainError
 
 if TYPE_CHECKING:
@@ -169,7 +170,9 @@ def move(appointment: Appointment, verb: Verb, now: dt.datetime) -> None:
             ),
             409,
         )
+    previous = appointment.status
     appointment.status = TRANSITIONS[verb].target
+    signals.appointment_moved.send(appointment, verb=verb, previous=previous, now=now)
 
 
 # The questions pages and the API ask, by name.

@@ -15,6 +15,12 @@ appointment_rebooked = _signals.signal("appointment-rebooked")  # kwargs: previo
 appointment_cancelled = _signals.signal("appointment-cancelled")
 appointment_expired = _signals.signal("appointment-expired")
 time_released = _signals.signal("time-released")  # kwargs: office, counter_id, start_at, end_at
+# Every change of an appointment's status (lifecycle.move): kwargs verb, previous (status), now.
+# For what follows the visit itself (check-in, call, finish, no-show); the booking verbs above
+# say more (who cancelled, the time before a rebooking).
+appointment_moved = _signals.signal("appointment-moved")
+# A waitlist offer holds a time for a waiting citizen: kwargs expires_at.
+waitlist_offer_made = _signals.signal("waitlist-offer-made")
 
 _CHANGING_AN_APPOINTMENT = (
     appointment_held,

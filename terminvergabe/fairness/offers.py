@@ -18,7 +18,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from terminvergabe.booking import availability, municipalities, operations
+from terminvergabe.booking import availability, municipalities, operations, signals
 from terminvergabe.booking.models import Appointment, AppointmentStatus, Office
 from terminvergabe.booking.schedules import booking_window
 from terminvergabe.db import db, find_by_secret, lock_key, lock_row
@@ -176,6 +176,7 @@ def _make_offer(entry: WaitlistEntry, start_at: dt.datetime, now: dt.datetime):
             db.session.flush()
     except (DomainError, IntegrityError):
         return None
+    signals.waitlist_offer_made.send(appointment, expires_at=offer.expires_at)
     mail.send(
         "offer",
         entry.citizen_email,

@@ -58,7 +58,9 @@ NOT_PAGES = re.compile(
     # the municipality's pages, for its administrators: tests/browser/test_admin_city.py
     r"|^admin\.(offices|office_new|office_edit|catalogue_\w+|municipalit\w+|membership_\w+)$"
     # The sign-in steps after the login page: in every language in test_staff_login.py.
-    r"|^auth\.(code|enrol|oidc_login|oidc_callback)$)"
+    r"|^auth\.(code|enrol|oidc_login|oidc_callback)$"
+    # The webhook and calendar feed pages have their own checks: test_webhooks_pages.py.
+    r"|^integrations\.|^admin\.webhook|^admin\.feed_policy$)"
 )
 # POST-only endpoints reached by a form on a checked page.
 ACTIONS = re.compile(

@@ -22,6 +22,7 @@ from terminvergabe.admin.views import (  # noqa: F401  (each module adds its rou
     shifts,
     staff,
     statistics,
+    webhooks,
 )
 from terminvergabe.admin.views.common import bp
 
