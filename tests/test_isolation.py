@@ -38,6 +38,8 @@ from terminvergabe.counter import tickets
 from terminvergabe.counter.models import TicketKind
 from terminvergabe.db import db
 from terminvergabe.fairness.models import WaitlistEntry, WaitlistOffer
+from terminvergabe.integrations import operations as hooks
+from terminvergabe.integrations.models import WebhookDelivery
 from tests import factories
 from tests.auth.staff import PASSWORD, log_in
 
@@ -62,6 +64,7 @@ PUBLIC_ENDPOINTS = {
     "counter.ticket_events",
     "health.healthz",
     "health.scheduler",
+    "integrations.feed",
     "metrics.metrics",
 }
 
@@ -93,6 +96,11 @@ class World:
         self.a["member_id"] = self.members_a["clerk"].id
         self.a["municipality_id"] = self.municipality_a.id
         self.b["municipality_id"] = self.municipality_b.id
+        for side, members, municipality in (
+            (self.a, self.members_a, self.municipality_a),
+            (self.b, self.members_b, self.municipality_b),
+        ):
+            side.update(self._integrations(members, municipality, now))
         # What may not appear in any answer to A's members.
         self.markers_b = [
             "Bergdorf",
@@ -121,6 +129,31 @@ class World:
                 f"{role.value}-{key}", PASSWORD, f"{first_name} {role.value}", [role], office
             )
         return members
+
+    @staticmethod
+    def _integrations(members, municipality, now) -> dict:
+        """A webhook endpoint with a delivery, and a calendar feed of the clerk."""
+        admin = members["municipality_admin"]
+        endpoint, _secret = hooks.create_endpoint(
+            municipality.id,
+            "https://hooks.example.org/in",
+            ["appointment.booked"],
+            "ids",
+            admin,
+            now,
+        )
+        delivery = WebhookDelivery(
+            endpoint_id=endpoint.id,
+            event_id=f"msg_{municipality.slug}",
+            event_type="appointment.booked",
+            payload={},
+            created_at=now,
+            next_attempt_at=now,
+        )
+        db.session.add(delivery)
+        db.session.flush()
+        feed = hooks.create_feed(members["clerk"], now, staff=members["clerk"])
+        return {"endpoint_id": endpoint.id, "delivery_id": delivery.id, "feed_token": feed}
 
     @staticmethod
     def _data(office, now, citizen) -> dict:
@@ -228,6 +261,8 @@ def _token(endpoint: str, values: dict) -> str:
         return values["entry_token"]
     if endpoint == "waitlist.offer":
         return values["offer_token"]
+    if endpoint == "integrations.feed":
+        return values["feed_token"]
     return values["manage_token"]
 
 

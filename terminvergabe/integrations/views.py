@@ -17,6 +17,7 @@ from terminvergabe.auth.access import (
     role_required,
 )
 from terminvergabe.booking.models import Counter, Role
+from terminvergabe.booking.municipalities import shown_here
 from terminvergabe.db import db
 from terminvergabe.integrations import feeds, operations
 from terminvergabe.time import now
@@ -29,7 +30,7 @@ STAFF_ROLES = (Role.FRONT_DESK, Role.CLERK, *MANAGERS)
 @bp.route("/feeds/<token>.ics")
 def feed(token: str):
     found = operations.find_feed(token)
-    if found is None:
+    if found is None or not shown_here(_municipality_id(found)):
         abort(404)
     when = now()
     body = feeds.calendar(
@@ -46,6 +47,12 @@ def feed(token: str):
             "X-Robots-Tag": "noindex",
         },
     )
+
+
+def _municipality_id(feed) -> int | None:
+    if feed.counter is not None:
+        return feed.counter.office.municipality_id
+    return feed.staff_member.municipality_id
 
 
 def _managed_counters(staff) -> list[Counter]:
