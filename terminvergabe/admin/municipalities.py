@@ -78,7 +78,7 @@ def save_settings(
     if logo is not None:
         municipality.logo, municipality.logo_type = logo
         logo_changed = {"logo": audit.CHANGED}
-    elif remove_logo and municipality.logo:
+    elif remove_logo and municipality.logo_version:
         municipality.logo, municipality.logo_type = None, ""
         logo_changed = {"logo": audit.CHANGED}
     db.session.flush()

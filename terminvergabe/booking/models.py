@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 import secrets
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from terminvergabe.booking import lifecycle
 from terminvergabe.booking.lifecycle import (  # noqa: F401  (the statuses, named with the model)
@@ -89,8 +90,11 @@ class Municipality(db.Model):
     host: Mapped[str | None] = mapped_column(sa.String(253), unique=True)
     # Brand colour of the header (#rrggbb, dark enough for white text) and an optional logo.
     colour: Mapped[str] = mapped_column(sa.String(7), default="#0b4f8a")
-    logo: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    # The image is read only when it is served; pages link to it by its version (a digest,
+    # kept by `_logo_changed`), which is "" without a logo.
+    logo: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     logo_type: Mapped[str] = mapped_column(sa.String(40), default="")
+    logo_version: Mapped[str] = mapped_column(sa.String(16), default="")
     # Operator data of the imprint, the privacy notice and the accessibility statement.
     operator_name: Mapped[str] = mapped_column(sa.String(200), default="")
     operator_address: Mapped[str] = mapped_column(sa.Text, default="")
@@ -111,6 +115,11 @@ class Municipality(db.Model):
     )
 
     __table_args__ = (sa.CheckConstraint("length(colour) = 7", name="colour"),)
+
+    @validates("logo")
+    def _logo_changed(self, _key, content: bytes | None) -> bytes | None:
+        self.logo_version = hashlib.sha256(content).hexdigest()[:16] if content else ""
+        return content
 
 
 class Office(db.Model):

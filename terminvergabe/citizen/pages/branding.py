@@ -34,9 +34,9 @@ def brand_css_url(municipality: Municipality) -> str:
 
 
 def logo_url(municipality: Municipality) -> str | None:
-    if not municipality.logo:
+    if not municipality.logo_version:
         return None
-    return url_for("booking.logo", slug=municipality.slug, v=_version(municipality.logo))
+    return url_for("booking.logo", slug=municipality.slug, v=municipality.logo_version)
 
 
 def _cached(body: bytes, mimetype: str) -> Response:
@@ -56,7 +56,7 @@ def brand_stylesheet(slug: str):
 @bp.get("/k/<slug>/logo")
 def logo(slug: str):
     municipality = municipality_or_404(slug)
-    if not municipality.logo:
+    if not municipality.logo_version:
         abort(404)
     response = _cached(municipality.logo, municipality.logo_type)
     if municipality.logo_type == "image/svg+xml":
