@@ -210,6 +210,8 @@ KFZ_OFFERS = (
     OfferSpec("Fahrzeug umschreiben (Halterwechsel)", 20, "kfz", max_quantity=3, prefix="K"),
     OfferSpec("Fahrzeug außer Betrieb setzen", 10, "kfz", max_quantity=3, prefix="K"),
     OfferSpec("Wunschkennzeichen reservieren", 5, "kfz", max_quantity=3, prefix="K"),
+    OfferSpec("Führerschein umtauschen", 15, "kfz", prefix="F"),
+    OfferSpec("Internationalen Führerschein beantragen", 10, "kfz", prefix="F"),
 )
 KFZ_DAYS = tuple((day, "07:30", "12:30") for day in (MON, TUE, WED, THU, FRI))
 KFZ = OfficeSpec(
