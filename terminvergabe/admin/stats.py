@@ -380,3 +380,34 @@ def report(office: Office, first: dt.date, last: dt.date, now: dt.datetime) -> R
         services=services,
         services_booked=services_booked(period),
     )
+
+
+# -- a municipality's offices side by side ---------------------------------------------------
+
+
+@dataclass
+class OfficeSummary:
+    """The figures of one office for a period, for the municipality's overview."""
+
+    office: Office
+    counts: Counts
+    waiting: Distribution
+
+    @staticmethod
+    def total(rows: list[OfficeSummary]) -> tuple[Counts, Distribution]:
+        counts, waiting = Counts(), Distribution()
+        for row in rows:
+            for key in ("booked", "cancelled", "no_shows", "done", "walk_ins"):
+                setattr(counts, key, getattr(counts, key) + getattr(row.counts, key))
+            for index, number in enumerate(row.waiting.bins):
+                waiting.bins[index] += number
+            waiting.count += row.waiting.count
+            waiting.total += row.waiting.total
+        return counts, waiting
+
+
+def office_summary(office: Office, first: dt.date, last: dt.date) -> OfficeSummary:
+    period = Range(office, first, last)
+    counts = appointment_counts(period)
+    counts.walk_ins = walk_ins(period)
+    return OfficeSummary(office, counts, waiting_times(period).overall)

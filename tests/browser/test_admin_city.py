@@ -92,6 +92,7 @@ def pages(city: City) -> dict[str, str]:
         "city-staff": f"{m}/staff",
         "city-staff-member": f"{m}/staff/{city.member_id}",
         "city-audit": f"{m}/audit",
+        "city-statistics": f"{m}/statistics",
     }
 
 

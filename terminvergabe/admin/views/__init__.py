@@ -10,6 +10,7 @@ from terminvergabe.admin.views import (  # noqa: F401  (each module adds its rou
     calendar,
     catalogue,
     catalogue_import,
+    city_statistics,
     counters,
     hours,
     members,

@@ -14,13 +14,19 @@ from terminvergabe.admin.views.common import bp, get_office, manager_required
 from terminvergabe.time import local_date, now
 
 
-def _period(office):
+def period_form(zone):
+    """The period asked for, or the last 30 days when none is (other arguments, such as the
+    language, do not count as asking)."""
     form = forms.PeriodForm(request.args)
-    today = local_date(now(), office.zone)
-    if not request.args:
+    if "first" not in request.args and "last" not in request.args:
+        today = local_date(now(), zone)
         form.first.data, form.last.data = today - dt.timedelta(days=30), today
         return form, True
     return form, form.validate()
+
+
+def _period(office):
+    return period_form(office.zone)
 
 
 @bp.route("/<int:office_id>/statistics")
