@@ -249,7 +249,7 @@ class Service(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
     municipality: Mapped[Municipality] = relationship(back_populates="services")
-    offers: Mapped[list[Offer]] = relationship(back_populates="service")
+    offers: Mapped[list[Offer]] = relationship(back_populates="service", order_by="Offer.id")
 
     __table_args__ = (
         sa.UniqueConstraint("municipality_id", "leika_id"),

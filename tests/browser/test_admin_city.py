@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from terminvergabe.auth import operations
-from terminvergabe.booking.models import OfficeMembership, Role, Service
+from terminvergabe.booking.models import Office, OfficeMembership, Role
 from terminvergabe.db import db
 from tests import factories
 from tests.auth.staff import PASSWORD
@@ -145,4 +145,5 @@ def test_errors_are_announced_beside_the_fields(phone, live_server, city, lang):
     assert phone.get_attribute("#video_url", "aria-invalid") == "true"
     screenshot(phone, f"city-offer-errors-{lang}")
     check_page(phone, f"city-offer-errors-{lang}")
-    assert db.session.get(Service, city.service_id).offers[0].video_url
+    db.session.rollback()
+    assert db.session.get(Office, city.office_id).offer_of(city.service_id).video_url
