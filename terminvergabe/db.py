@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hmac
+import secrets
 import zlib
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, aliased
 
 
 class Base(DeclarativeBase):
@@ -176,3 +177,41 @@ def find_by_secret(column, token: str):
     if row is None or not hmac.compare_digest(getattr(row, column.key), token):
         return None
     return row
+
+
+def lease_due(
+    model, queued: str, now: dt.datetime, lease: dt.timedelta, limit: int, in_order_of: tuple
+) -> tuple[str, list[int]] | None:
+    """Lease the due rows of a queue table (status, next_attempt_at, lease_until, claim_token)
+    for one sender: the claim token and their ids, or None when nothing is due. Of the rows
+    that share the columns `in_order_of` (an appointment: its mails and events go out in
+    order), only the earliest queued one is taken. Other senders skip locked rows
+    (PostgreSQL) and leased ones; a lease that runs out lets another sender take the row."""
+    earlier = aliased(model)
+    behind_another = sa.exists().where(
+        *(getattr(earlier, name) == getattr(model, name) for name in in_order_of),
+        earlier.status == queued,
+        earlier.id < model.id,
+    )
+    ids = db.session.scalars(
+        sa.select(model.id)
+        .where(
+            model.status == queued,
+            model.next_attempt_at <= now,
+            sa.or_(model.lease_until.is_(None), model.lease_until <= now),
+            ~behind_another,
+        )
+        .order_by(model.next_attempt_at, model.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not ids:
+        return None
+    token = secrets.token_hex(16)
+    db.session.execute(
+        sa.update(model)
+        .where(model.id.in_(ids))
+        .values(lease_until=now + lease, claim_token=token)
+        .execution_options(synchronize_session=False)
+    )
+    return token, ids

@@ -15,16 +15,14 @@ import datetime as dt
 import json
 import logging
 import random
-import secrets
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import aliased
 
-from terminvergabe.db import db
+from terminvergabe.db import db, lease_due
 from terminvergabe.integrations import signing
 from terminvergabe.integrations.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
@@ -84,36 +82,14 @@ def lease_duration() -> dt.timedelta:
 def claim_due(now: dt.datetime, limit: int = BATCH_SIZE) -> list[Claimed]:
     """Take due deliveries and commit: at most the earliest queued one per appointment and
     endpoint."""
-    earlier = aliased(WebhookDelivery)
     D = WebhookDelivery
-    behind_another = sa.exists().where(
-        earlier.endpoint_id == D.endpoint_id,
-        earlier.appointment_id == D.appointment_id,
-        earlier.status == DeliveryStatus.QUEUED,
-        earlier.id < D.id,
+    leased = lease_due(
+        D, DeliveryStatus.QUEUED, now, lease_duration(), limit, ("endpoint_id", "appointment_id")
     )
-    ids = db.session.scalars(
-        sa.select(D.id)
-        .where(
-            D.status == DeliveryStatus.QUEUED,
-            D.next_attempt_at <= now,
-            sa.or_(D.lease_until.is_(None), D.lease_until <= now),
-            ~behind_another,
-        )
-        .order_by(D.next_attempt_at, D.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    if not ids:
+    if leased is None:
         db.session.commit()
         return []
-    token = secrets.token_hex(16)
-    db.session.execute(
-        sa.update(D)
-        .where(D.id.in_(ids))
-        .values(lease_until=now + lease_duration(), claim_token=token)
-        .execution_options(synchronize_session=False)
-    )
+    token, ids = leased
     rows = db.session.execute(
         sa.select(D, WebhookEndpoint.url, WebhookEndpoint.secret)
         .join(WebhookEndpoint, WebhookEndpoint.id == D.endpoint_id)

@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import aliased
 
 from terminvergabe.booking.models import Appointment
-from terminvergabe.db import db, insert_or_ignore
+from terminvergabe.db import db, insert_or_ignore, lease_due
 from terminvergabe.notify import failures
 from terminvergabe.notify import payload as payloads
 from terminvergabe.notify.models import MailKind, OutboxMessage, OutboxStatus
@@ -234,33 +232,13 @@ def lease_duration() -> dt.timedelta:
 def claim_due(now: dt.datetime, limit: int = BATCH_SIZE) -> list[Claimed]:
     """Take due messages for this sender and commit, so that no transaction stays open while
     talking to the mail server. At most one message per appointment: its earliest queued."""
-    earlier = aliased(OutboxMessage)
-    behind_another = sa.exists().where(
-        earlier.appointment_id == OutboxMessage.appointment_id,
-        earlier.status == OutboxStatus.QUEUED,
-        earlier.id < OutboxMessage.id,
+    leased = lease_due(
+        OutboxMessage, OutboxStatus.QUEUED, now, lease_duration(), limit, ("appointment_id",)
     )
-    ids = db.session.scalars(
-        sa.select(OutboxMessage.id)
-        .where(
-            OutboxMessage.status == OutboxStatus.QUEUED,
-            OutboxMessage.next_attempt_at <= now,
-            sa.or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until <= now),
-            ~behind_another,
-        )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    if not ids:
+    if leased is None:
         db.session.commit()
         return []
-    token = secrets.token_hex(16)
-    db.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids))
-        .values(lease_until=now + lease_duration(), claim_token=token)
-    )
+    token, ids = leased
     rows = db.session.scalars(
         sa.select(OutboxMessage)
         .where(OutboxMessage.id.in_(ids))
