@@ -63,8 +63,9 @@ def test_staff_feed_lists_their_appointments_without_contact_data(client, office
     (event,) = calendar.walk("VEVENT")
     assert event.decoded("dtstart") == TUESDAY_10
     assert appointment.booking_code in str(event["summary"])
+    unfolded = answer.text.replace("\r\n ", "")  # a long line is folded (RFC 5545, 3.1)
     for personal in ("Erika", "erika@example.org", "0221 555"):
-        assert personal not in answer.text
+        assert personal not in unfolded
 
 
 def test_contact_data_only_where_the_office_allows_it(client, office):
@@ -74,7 +75,7 @@ def test_contact_data_only_where_the_office_allows_it(client, office):
     db.session.commit()
     answer = client.get(f"/feeds/{token}.ics")
     read_all(answer.text, 1)
-    assert "erika@example.org" in answer.text
+    assert "erika@example.org" in answer.text.replace("\r\n ", "")
 
 
 def test_absence_removes_the_appointment_from_the_staff_feed(client, office):
