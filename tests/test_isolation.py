@@ -96,6 +96,8 @@ class World:
         self.a["member_id"] = self.members_a["clerk"].id
         self.a["municipality_id"] = self.municipality_a.id
         self.b["municipality_id"] = self.municipality_b.id
+        self.a["municipality_slug"] = self.municipality_a.slug
+        self.b["municipality_slug"] = self.municipality_b.slug
         for side, members, municipality in (
             (self.a, self.members_a, self.municipality_a),
             (self.b, self.members_b, self.municipality_b),
@@ -273,6 +275,8 @@ def _url(app, rule, values: dict) -> str:
             args[name] = _token(rule.endpoint, values)
         elif name == "status" and rule.endpoint == "counter.kiosk_ticket":
             args[name] = values["ticket_token"]
+        elif name == "slug" and rule.rule.startswith("/k/"):
+            args[name] = values["municipality_slug"]  # /k/<slug>/…: a municipality's pages
         elif name in (rule.defaults or {}):
             args[name] = rule.defaults[name]
         elif name in values:

@@ -21,7 +21,7 @@ from flask_babel import ngettext
 from terminvergabe import params
 from terminvergabe.booking import catalogue_search, earliest, municipalities
 from terminvergabe.booking.models import Municipality, Office, Service
-from terminvergabe.citizen.pages.blueprint import bp
+from terminvergabe.citizen.pages.blueprint import bp, municipality_or_404
 from terminvergabe.db import db
 from terminvergabe.errors import DomainError
 from terminvergabe.fairness import holds as fairness
@@ -44,7 +44,7 @@ class Catalogue:
         return next((s for s in self.services if s.id == service_id), None)
 
     def offices_offering(self, selection: dict[int, int]) -> list[Office]:
-        return [o for o in self.offices if earliest.offers_all(o, selection)]
+        return earliest.offering(self.offices, selection)
 
     def max_quantity(self, service_id: int, offices: list[Office]) -> int:
         """The most of a service one appointment can hold at any of `offices`."""
@@ -71,18 +71,10 @@ def catalogue_of(municipality: Municipality) -> Catalogue:
     return Catalogue(municipality, list(offices), list(services))
 
 
-def municipality_or_404(slug: str) -> Municipality:
-    municipality = municipalities.by_slug(slug)
-    if municipality is None:
-        abort(404)
-    g.municipality = municipality
-    return municipality
-
-
 def home():
     """`/`: the start page of the municipality this host belongs to, or of the only one;
     otherwise the municipalities to choose from."""
-    municipality = municipalities.for_host(request.host) or municipalities.only()
+    municipality = municipalities.request_municipality()
     if municipality is not None:
         g.municipality = municipality
         return start_page(municipality)
