@@ -120,12 +120,12 @@ def recheck_identity() -> None:
 
 def is_operator(staff: StaffMember) -> bool:
     """An administrator of the whole installation (every municipality)."""
-    return Role.ADMIN.value in staff.roles.split(",") and staff.municipality_id is None
+    return Role.ADMIN in staff.municipality_roles and staff.municipality_id is None
 
 
 def is_admin(staff: StaffMember) -> bool:
     """An administrator of their municipality (or of the installation)."""
-    return Role.ADMIN.value in staff.roles.split(",")
+    return Role.ADMIN in staff.municipality_roles
 
 
 def administers(staff: StaffMember, municipality_id: int) -> bool:

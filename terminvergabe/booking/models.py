@@ -346,9 +346,14 @@ class StaffMember(db.Model):
     )
 
     @property
+    def municipality_roles(self) -> frozenset[Role]:
+        """What the member may do in the whole municipality (or installation)."""
+        return frozenset(Role(r) for r in self.roles.split(",") if r)
+
+    @property
     def role_set(self) -> frozenset[Role]:
         """Every role the member has, in the municipality or in any office."""
-        found = {Role(r) for r in self.roles.split(",") if r}
+        found = set(self.municipality_roles)
         for membership in self.memberships:
             found |= membership.role_set
         return frozenset(found)
