@@ -59,6 +59,13 @@ def secret_on(page) -> str:
     return page.locator(".totp-secret").inner_text().replace(" ", "")
 
 
+def submit(page, button: str) -> None:
+    """Send a form and wait for the page it leads to (the URL can change before its content
+    is there)."""
+    with page.expect_navigation():
+        page.click(button)
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_sign_in_pages(browser, live_server, sso, office, lang):
     create_staff_set(office)
@@ -74,37 +81,37 @@ def test_sign_in_pages(browser, live_server, sso, office, lang):
 
         page.fill("input[name=login]", "clerk")
         page.fill("input[name=password]", "wrong password")
-        page.click(".login-form button[type=submit]")
+        submit(page, ".login-form button[type=submit]")
         assert page.locator(".error-summary").count() == 1
         check_page(page, f"login-error-{lang}")
 
         # The administrator requires a second step: set it up right after the password.
         page.fill("input[name=login]", "clerk")
         page.fill("input[name=password]", PASSWORD)
-        page.click(".login-form button[type=submit]")
+        submit(page, ".login-form button[type=submit]")
         assert page.url.endswith("/staff/totp")
         assert page.locator(".totp-qr svg").count() == 1
         check_page(page, f"enrol-{lang}")
         shot(page, lang, "2-enrol")
         secret = secret_on(page)
         page.fill("input[name=code]", "12")
-        page.click(".login-form button[type=submit]")
+        submit(page, ".login-form button[type=submit]")
         check_page(page, f"enrol-error-{lang}")
         shot(page, lang, "3-enrol-error")
         page.fill("input[name=code]", pyotp.TOTP(secret).at(now()))
-        page.click(".login-form button[type=submit]")
+        submit(page, ".login-form button[type=submit]")
         assert re.search(r"/(staff|desk)/", page.url) and "/login" not in page.url
 
         # Signed out, the code is asked after the password.
-        page.click(".staff-logout button[type=submit]")
+        submit(page, ".staff-logout button[type=submit]")
         page.fill("input[name=login]", "clerk")
         page.fill("input[name=password]", PASSWORD)
-        page.click(".login-form button[type=submit]")
+        submit(page, ".login-form button[type=submit]")
         assert page.url.endswith("/staff/login/code")
         check_page(page, f"code-{lang}")
         shot(page, lang, "4-code")
         page.fill("input[name=code]", "000000")
-        page.click(".login-form button[type=submit]")
+        submit(page, ".login-form button[type=submit]")
         assert page.locator(".error-summary").count() == 1
         check_page(page, f"code-error-{lang}")
 
